@@ -1,0 +1,294 @@
+//! The one error type of this crate, and what kind of failure it reports.
+//!
+//! An [`Error`] carries an [`ErrorKind`] to match on, DingTalk's `errcode` and `errmsg` where
+//! DingTalk answered, and a message that says what went wrong and how to fix it. No error ever
+//! holds the access_token or the secret: transport errors are stripped of their URL.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+use crate::spec::{self, SecurityFailure, errcode};
+
+/// What kind of failure an [`Error`] reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// None of the robot's keywords is in the message (`310000 keywords not in content`), or,
+    /// found before sending, none of the keywords configured on the client.
+    KeywordMismatch,
+    /// The signature is missing or does not match the robot's secret (`310000 sign not match`).
+    SignatureMismatch,
+    /// The signature's timestamp is more than an hour from DingTalk's clock
+    /// (`310000 invalid timestamp`): the local clock is wrong.
+    TimestampExpired,
+    /// The sender's IP address is not on the robot's allowlist (`310000 ip … not in whitelist`).
+    IpNotAllowed,
+    /// The robot is throttled for sending more than 20 messages a minute (`130101`, `410100`).
+    RateLimited,
+    /// The access_token is unknown (`300001`, `300005`), or a session webhook has expired.
+    InvalidToken,
+    /// The robot was disabled (`400102`).
+    RobotDisabled,
+    /// The robot does not exist (`400106`).
+    RobotNotFound,
+    /// The robot's group was dissolved (`400013`).
+    GroupDissolved,
+    /// The body is over 20,000 bytes: found before sending, or answered by DingTalk (`460101`,
+    /// `101002`).
+    PayloadTooLarge,
+    /// The message lacks a required field or is of a type DingTalk does not take: found before
+    /// sending, or answered by DingTalk.
+    InvalidMessage,
+    /// The client's configuration is wrong: webhook, secret or keywords.
+    InvalidConfig,
+    /// DingTalk did not answer in time.
+    Timeout,
+    /// DingTalk could not be reached, or the connection broke.
+    Transport,
+    /// DingTalk failed to handle the request: an HTTP error status, an answer that is not
+    /// DingTalk's JSON, or `-1` (系统繁忙, busy).
+    Server,
+    /// DingTalk refused the message with an `errcode` not listed above.
+    Api,
+}
+
+/// The error of every fallible operation in this crate. See [`ErrorKind`].
+pub struct Error {
+    inner: Box<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    kind: ErrorKind,
+    message: Cow<'static, str>,
+    errcode: Option<i64>,
+    errmsg: Option<String>,
+    source: Option<Box<dyn StdError + Send + Sync>>,
+}
+
+impl Error {
+    fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Error {
+        Error {
+            inner: Box::new(Inner {
+                kind,
+                message: message.into(),
+                errcode: None,
+                errmsg: None,
+                source: None,
+            }),
+        }
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        self.inner.kind
+    }
+
+    /// DingTalk's `errcode`, where DingTalk answered with one.
+    pub fn errcode(&self) -> Option<i64> {
+        self.inner.errcode
+    }
+
+    /// DingTalk's `errmsg`, where DingTalk answered with one.
+    pub fn errmsg(&self) -> Option<&str> {
+        self.inner.errmsg.as_deref()
+    }
+
+    /// Whether the same message may succeed if sent again later: timeouts, transport and
+    /// server failures, and throttling (once the throttle is over). Everything else needs a
+    /// change first: to the message, the configuration or the robot.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self.kind(),
+            ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::Server | ErrorKind::RateLimited
+        )
+    }
+
+    pub(crate) fn invalid_config(message: impl Into<Cow<'static, str>>) -> Error {
+        Error::new(ErrorKind::InvalidConfig, message)
+    }
+
+    pub(crate) fn invalid_message(message: impl Into<Cow<'static, str>>) -> Error {
+        Error::new(ErrorKind::InvalidMessage, message)
+    }
+
+    pub(crate) fn payload_too_large(len: usize) -> Error {
+        Error::new(
+            ErrorKind::PayloadTooLarge,
+            format!(
+                "the message is {len} bytes, over DingTalk's limit of {} bytes: shorten or split it",
+                spec::MAX_BODY_BYTES
+            ),
+        )
+    }
+
+    pub(crate) fn keyword_mismatch(keywords: &[String]) -> Error {
+        Error::new(
+            ErrorKind::KeywordMismatch,
+            format!(
+                "the message holds none of the robot's keywords ({}): DingTalk would refuse it",
+                keywords.join(", ")
+            ),
+        )
+    }
+
+    pub(crate) fn timeout(after: Duration) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("DingTalk did not answer within {after:?}"),
+        )
+    }
+
+    /// Wraps a transport failure. The URL, which holds the access_token and the signature, is
+    /// removed first.
+    pub(crate) fn transport(error: reqwest::Error) -> Error {
+        let mut e = Error::new(ErrorKind::Transport, "could not reach DingTalk");
+        e.inner.source = Some(Box::new(error.without_url()));
+        e
+    }
+
+    pub(crate) fn server(message: impl Into<Cow<'static, str>>) -> Error {
+        Error::new(ErrorKind::Server, message)
+    }
+
+    /// Classifies DingTalk's answer `{errcode, errmsg}` with a non-zero `errcode`.
+    pub(crate) fn from_answer(code: i64, errmsg: String) -> Error {
+        use ErrorKind::*;
+        let (kind, hint): (ErrorKind, &'static str) = match code {
+            errcode::SECURITY => match spec::classify_security(&errmsg) {
+                Some(SecurityFailure::Keywords) => (
+                    KeywordMismatch,
+                    "the message holds none of the robot's keywords",
+                ),
+                Some(SecurityFailure::Signature) => (
+                    SignatureMismatch,
+                    "the signature does not match: check the robot's secret",
+                ),
+                Some(SecurityFailure::Timestamp) => (
+                    TimestampExpired,
+                    "the signature's timestamp is over an hour from DingTalk's clock: check the system clock",
+                ),
+                Some(SecurityFailure::IpAllowlist) => (
+                    IpNotAllowed,
+                    "this machine's address is not on the robot's IP allowlist",
+                ),
+                None => (Api, "DingTalk's security check refused the message"),
+            },
+            errcode::SEND_TOO_FAST | errcode::THROTTLED => (
+                RateLimited,
+                "the robot is throttled for sending more than 20 messages a minute",
+            ),
+            errcode::TOKEN_NOT_EXIST | errcode::TOKEN_UNKNOWN => (
+                InvalidToken,
+                "the access_token is unknown or the session has expired: check the webhook",
+            ),
+            errcode::GROUP_DISSOLVED => (GroupDissolved, "the robot's group was dissolved"),
+            errcode::ROBOT_DISABLED => (RobotDisabled, "the robot is disabled"),
+            errcode::ROBOT_NOT_FOUND => (RobotNotFound, "the robot does not exist"),
+            errcode::MESSAGE_TOO_LONG | errcode::MESSAGE_TOO_LONG_OLD => (
+                PayloadTooLarge,
+                "the message is over DingTalk's limit of 20,000 bytes",
+            ),
+            errcode::UNSUPPORTED_TYPE | errcode::MISSING_PARAMETER => {
+                (InvalidMessage, "DingTalk cannot read the message")
+            }
+            c if errcode::UNSAFE_CONTENT.contains(&c) => {
+                (InvalidMessage, "DingTalk judged the message unsafe")
+            }
+            errcode::BUSY => (Server, "DingTalk is busy"),
+            _ => (Api, "DingTalk refused the message"),
+        };
+        let mut e = Error::new(kind, hint);
+        e.inner.errcode = Some(code);
+        e.inner.errmsg = Some(errmsg);
+        e
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.inner.message)?;
+        match (self.inner.errcode, &self.inner.errmsg) {
+            (Some(code), Some(msg)) => write!(f, " (errcode {code}: {msg})"),
+            (Some(code), None) => write!(f, " (errcode {code})"),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.inner
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn StdError + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::errmsg;
+
+    #[test]
+    fn answers_are_classified_by_errcode_and_errmsg() {
+        use ErrorKind::*;
+        let cases: &[(i64, &str, ErrorKind, bool)] = &[
+            (
+                310_000,
+                errmsg::KEYWORDS_NOT_IN_CONTENT,
+                KeywordMismatch,
+                false,
+            ),
+            (
+                310_000,
+                errmsg::KEYWORDS_NOT_IN_CONTENT_ZH,
+                KeywordMismatch,
+                false,
+            ),
+            (310_000, errmsg::SIGN_NOT_MATCH, SignatureMismatch, false),
+            (310_000, errmsg::SIGN_NOT_MATCH_ZH, SignatureMismatch, false),
+            (310_000, errmsg::INVALID_TIMESTAMP, TimestampExpired, false),
+            (
+                310_000,
+                errmsg::INVALID_TIMESTAMP_ZH,
+                TimestampExpired,
+                false,
+            ),
+            (310_000, "ip 1.2.3.4 not in whitelist", IpNotAllowed, false),
+            (310_000, "unheard of", Api, false),
+            (130_101, errmsg::SEND_TOO_FAST, RateLimited, true),
+            (410_100, "发送速度太快而限流", RateLimited, true),
+            (300_001, errmsg::TOKEN_NOT_EXIST, InvalidToken, false),
+            (300_001, "session 不存在", InvalidToken, false),
+            (300_005, errmsg::TOKEN_NOT_EXIST, InvalidToken, false),
+            (400_013, "群已被解散", GroupDissolved, false),
+            (400_102, "机器人已停用", RobotDisabled, false),
+            (400_106, "机器人不存在", RobotNotFound, false),
+            (460_101, errmsg::MESSAGE_TOO_LONG, PayloadTooLarge, false),
+            (460_101, errmsg::MESSAGE_TOO_LONG_ZH, PayloadTooLarge, false),
+            (101_002, "message is too long", PayloadTooLarge, false),
+            (400_105, errmsg::UNSUPPORTED_TYPE, InvalidMessage, false),
+            (430_102, "unsafe text", InvalidMessage, false),
+            (40_035, "缺少参数 json", InvalidMessage, false),
+            (-1, errmsg::BUSY, Server, true),
+            (90_030, "webhook over limit", Api, false),
+        ];
+        for &(code, msg, kind, retryable) in cases {
+            let e = Error::from_answer(code, msg.to_owned());
+            assert_eq!(e.kind(), kind, "{code} {msg}");
+            assert_eq!(e.is_retryable(), retryable, "{code} {msg}");
+            assert_eq!(e.errcode(), Some(code));
+            assert_eq!(e.errmsg(), Some(msg));
+            assert!(e.to_string().ends_with(&format!("(errcode {code}: {msg})")));
+        }
+    }
+}

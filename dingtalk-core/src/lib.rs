@@ -1,0 +1,25 @@
+//! The runtime of the [`dingtalk`](https://docs.rs/dingtalk) crate: DingTalk's custom-robot
+//! message model, signing (加签), and an async client with typed errors.
+//!
+//! Depend on `dingtalk` rather than on this crate: it re-exports everything here, with the
+//! `#[derive(Message)]` macro beside it.
+
+#![deny(missing_docs)]
+
+mod error;
+mod message;
+mod payload;
+mod robot;
+mod sign;
+pub mod spec;
+mod webhook;
+mod wire;
+
+pub use error::{Error, ErrorKind};
+pub use message::Message;
+pub use payload::{
+    ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
+};
+pub use robot::{DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
+pub use sign::{Secret, sign, verify};
+pub use webhook::Webhook;

@@ -1,0 +1,677 @@
+//! The message model: the five message types a custom robot sends, and mentions.
+//!
+//! A [`Payload`] is one request body. It is built from one of the message types ([`Text`],
+//! [`Link`], [`Markdown`], [`ActionCard`], [`FeedCard`]), whose builders make only what DingTalk
+//! accepts easy to write: mentions exist only on [`Text`] and [`Markdown`], the two types that
+//! DingTalk mentions from. How a payload becomes JSON (and back) is in `wire.rs`.
+
+use std::borrow::Cow;
+
+/// One message body for a custom robot: one of DingTalk's message types.
+///
+/// Build one with [`Payload::text`], [`Payload::markdown`], [`Payload::link`],
+/// [`Payload::action_card`] or [`Payload::feed_card`]; each returns the type's builder, which
+/// converts into a `Payload` and can be sent as it is.
+///
+/// ```
+/// use dingtalk_core::Payload;
+///
+/// let payload: Payload = Payload::markdown("Deploy", "api v2 is **live**")
+///     .at_mobiles(["13800000000"])
+///     .into();
+/// assert_eq!(
+///     payload.to_json(),
+///     r#"{"msgtype":"markdown","markdown":{"title":"Deploy","text":"api v2 is **live**\n\n@13800000000"},"at":{"atMobiles":["13800000000"]}}"#,
+/// );
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Payload {
+    /// `msgtype: "text"`.
+    Text(Text),
+    /// `msgtype: "link"`.
+    Link(Link),
+    /// `msgtype: "markdown"`.
+    Markdown(Markdown),
+    /// `msgtype: "actionCard"`, with one button or several.
+    ActionCard(ActionCard),
+    /// `msgtype: "feedCard"`.
+    FeedCard(FeedCard),
+}
+
+impl Payload {
+    /// The `msgtype` values this crate knows, as DingTalk spells them.
+    pub const MSGTYPES: [&'static str; 5] = ["text", "link", "markdown", "actionCard", "feedCard"];
+
+    /// A plain-text message.
+    pub fn text(content: impl Into<String>) -> Text {
+        Text {
+            content: content.into(),
+            at: At::default(),
+        }
+    }
+
+    /// A markdown message. The `title` is shown in the chat list and the notification, not in
+    /// the message itself.
+    pub fn markdown(title: impl Into<String>, text: impl Into<String>) -> Markdown {
+        Markdown {
+            title: title.into(),
+            text: text.into(),
+            at: At::default(),
+        }
+    }
+
+    /// A link card: a title, a line of text and an optional picture, opening `message_url`.
+    pub fn link(
+        title: impl Into<String>,
+        text: impl Into<String>,
+        message_url: impl Into<String>,
+    ) -> Link {
+        Link {
+            title: title.into(),
+            text: text.into(),
+            message_url: message_url.into(),
+            pic_url: String::new(),
+        }
+    }
+
+    /// An action card: markdown `text` with buttons below it. Add buttons with
+    /// [`ActionCard::button`]; one button gives the single-button card, several give a list.
+    pub fn action_card(title: impl Into<String>, text: impl Into<String>) -> ActionCard {
+        ActionCard {
+            title: title.into(),
+            text: text.into(),
+            buttons: Vec::new(),
+            orientation: ButtonOrientation::default(),
+            hide_avatar: false,
+        }
+    }
+
+    /// A feed card: a list of links with pictures. Add them with [`FeedCard::link`].
+    pub fn feed_card() -> FeedCard {
+        FeedCard { links: Vec::new() }
+    }
+
+    /// The `msgtype` of this payload, as DingTalk spells it.
+    pub fn msgtype(&self) -> &'static str {
+        match self {
+            Payload::Text(_) => "text",
+            Payload::Link(_) => "link",
+            Payload::Markdown(_) => "markdown",
+            Payload::ActionCard(_) => "actionCard",
+            Payload::FeedCard(_) => "feedCard",
+        }
+    }
+
+    /// The mentions of this payload, for the types DingTalk mentions from (text, markdown).
+    pub fn at(&self) -> Option<&At> {
+        match self {
+            Payload::Text(t) => Some(&t.at),
+            Payload::Markdown(m) => Some(&m.at),
+            _ => None,
+        }
+    }
+
+    /// Every piece of text a reader of this message sees: titles, text, button and link
+    /// titles. DingTalk's keyword check looks for a keyword in these.
+    pub fn reader_texts(&self) -> Vec<&str> {
+        match self {
+            Payload::Text(t) => vec![&t.content],
+            Payload::Link(l) => vec![&l.title, &l.text],
+            Payload::Markdown(m) => vec![&m.title, &m.text],
+            Payload::ActionCard(c) => [c.title.as_str(), c.text.as_str()]
+                .into_iter()
+                .chain(c.buttons.iter().map(|b| b.title.as_str()))
+                .collect(),
+            Payload::FeedCard(f) => f.links.iter().map(|l| l.title.as_str()).collect(),
+        }
+    }
+
+    /// Whether a reader of this message sees at least one of `keywords` (case-sensitive).
+    /// With no keywords, every message passes.
+    pub fn contains_keyword<S: AsRef<str>>(&self, keywords: &[S]) -> bool {
+        keywords.is_empty()
+            || self.reader_texts().iter().any(|text| {
+                keywords
+                    .iter()
+                    .any(|k| !k.as_ref().is_empty() && text.contains(k.as_ref()))
+            })
+    }
+
+    /// The first required field that is empty, named by its JSON path (`"markdown.title"`,
+    /// `"actionCard.btns"`, `"feedCard.links[1].messageURL"`), or `None` when every required
+    /// field is filled.
+    pub fn missing_field(&self) -> Option<Cow<'static, str>> {
+        fn first_empty<'a>(
+            fields: impl IntoIterator<Item = (&'static str, &'a str)>,
+        ) -> Option<Cow<'static, str>> {
+            fields
+                .into_iter()
+                .find(|(_, value)| value.trim().is_empty())
+                .map(|(name, _)| Cow::Borrowed(name))
+        }
+        match self {
+            Payload::Text(t) => first_empty([("text.content", t.content.as_str())]),
+            Payload::Link(l) => first_empty([
+                ("link.title", l.title.as_str()),
+                ("link.text", l.text.as_str()),
+                ("link.messageUrl", l.message_url.as_str()),
+            ]),
+            Payload::Markdown(m) => first_empty([
+                ("markdown.title", m.title.as_str()),
+                ("markdown.text", m.text.as_str()),
+            ]),
+            Payload::ActionCard(c) => {
+                if let Some(missing) = first_empty([
+                    ("actionCard.title", c.title.as_str()),
+                    ("actionCard.text", c.text.as_str()),
+                ]) {
+                    return Some(missing);
+                }
+                match c.buttons.as_slice() {
+                    [] => Some(Cow::Borrowed("actionCard.btns")),
+                    [single] => first_empty([
+                        ("actionCard.singleTitle", single.title.as_str()),
+                        ("actionCard.singleURL", single.url.as_str()),
+                    ]),
+                    several => several.iter().enumerate().find_map(|(i, b)| {
+                        if b.title.trim().is_empty() {
+                            Some(Cow::Owned(format!("actionCard.btns[{i}].title")))
+                        } else if b.url.trim().is_empty() {
+                            Some(Cow::Owned(format!("actionCard.btns[{i}].actionURL")))
+                        } else {
+                            None
+                        }
+                    }),
+                }
+            }
+            Payload::FeedCard(f) => {
+                if f.links.is_empty() {
+                    return Some(Cow::Borrowed("feedCard.links"));
+                }
+                f.links.iter().enumerate().find_map(|(i, l)| {
+                    if l.title.trim().is_empty() {
+                        Some(Cow::Owned(format!("feedCard.links[{i}].title")))
+                    } else if l.message_url.trim().is_empty() {
+                        Some(Cow::Owned(format!("feedCard.links[{i}].messageURL")))
+                    } else {
+                        None
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// Who a text or markdown message mentions (`at` in the JSON).
+///
+/// DingTalk renders a mention only if `@<mobile>` or `@<userId>` also appears in the message's
+/// text, so a payload puts each missing one at the end of its text when it is serialized.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct At {
+    pub(crate) mobiles: Vec<String>,
+    pub(crate) user_ids: Vec<String>,
+    pub(crate) all: bool,
+}
+
+impl At {
+    /// The mobile numbers mentioned (`atMobiles`).
+    pub fn mobiles(&self) -> &[String] {
+        &self.mobiles
+    }
+
+    /// The user ids mentioned (`atUserIds`).
+    pub fn user_ids(&self) -> &[String] {
+        &self.user_ids
+    }
+
+    /// Whether everyone in the group is mentioned (`isAtAll`).
+    pub fn is_all(&self) -> bool {
+        self.all
+    }
+
+    /// Whether nobody is mentioned.
+    pub fn is_empty(&self) -> bool {
+        self.mobiles.is_empty() && self.user_ids.is_empty() && !self.all
+    }
+
+    fn add<I, S>(list: &mut Vec<String>, ids: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        for id in ids {
+            let id = id.into().trim().to_owned();
+            if !id.is_empty() && !list.contains(&id) {
+                list.push(id);
+            }
+        }
+    }
+
+    /// `text` with `@<id>` appended for every mentioned mobile and user id not already in it,
+    /// after `separator`.
+    pub(crate) fn render<'a>(&self, text: &'a str, separator: &str) -> Cow<'a, str> {
+        let missing: Vec<&str> = self
+            .mobiles
+            .iter()
+            .chain(&self.user_ids)
+            .map(String::as_str)
+            .filter(|id| !mentions(text, id))
+            .collect();
+        if missing.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(
+            text.len() + separator.len() + missing.iter().map(|id| id.len() + 2).sum::<usize>(),
+        );
+        out.push_str(text);
+        out.push_str(separator);
+        for (i, id) in missing.iter().enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            out.push('@');
+            out.push_str(id);
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// Whether `text` holds `@id` as a whole mention: `@138` is not in `@1380`.
+fn mentions(text: &str, id: &str) -> bool {
+    let needle_len = id.len() + 1;
+    text.match_indices('@').any(|(at, _)| {
+        let rest = &text[at + 1..];
+        rest.starts_with(id)
+            && !text[at + needle_len..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    })
+}
+
+macro_rules! mention_methods {
+    () => {
+        /// Mentions group members by mobile number. Each `@<mobile>` not already in the text
+        /// is added at its end when the message is sent, since DingTalk renders no mention
+        /// otherwise.
+        pub fn at_mobiles<I, S>(mut self, mobiles: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            At::add(&mut self.at.mobiles, mobiles);
+            self
+        }
+
+        /// Mentions group members by DingTalk user id. Each `@<userId>` not already in the
+        /// text is added at its end when the message is sent.
+        pub fn at_user_ids<I, S>(mut self, user_ids: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            At::add(&mut self.at.user_ids, user_ids);
+            self
+        }
+
+        /// Mentions everyone in the group.
+        pub fn at_all(mut self) -> Self {
+            self.at.all = true;
+            self
+        }
+
+        /// Who this message mentions.
+        pub fn at(&self) -> &At {
+            &self.at
+        }
+    };
+}
+
+/// A plain-text message (`msgtype: "text"`). Made by [`Payload::text`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Text {
+    pub(crate) content: String,
+    pub(crate) at: At,
+}
+
+impl Text {
+    mention_methods!();
+
+    /// The text as written, without the mentions added when it is sent.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
+
+    /// The text as sent: with `@<id>` added for each mention not already in it.
+    pub fn rendered_content(&self) -> Cow<'_, str> {
+        self.at.render(&self.content, " ")
+    }
+}
+
+/// A markdown message (`msgtype: "markdown"`). Made by [`Payload::markdown`].
+///
+/// DingTalk renders headings, quotes, bold, italic, links, images, lists and `<font>`; not
+/// tables, rules, strikethrough or fenced code. A single `\n` does not break a line: use
+/// `"\n\n"` or `"  \n"`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Markdown {
+    pub(crate) title: String,
+    pub(crate) text: String,
+    pub(crate) at: At,
+}
+
+impl Markdown {
+    mention_methods!();
+
+    /// The title: the preview shown in the chat list and the notification.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The markdown as written, without the mentions added when it is sent.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The markdown as sent: missing mentions are added as a last paragraph.
+    pub fn rendered_text(&self) -> Cow<'_, str> {
+        self.at.render(&self.text, "\n\n")
+    }
+}
+
+/// A link card (`msgtype: "link"`). Made by [`Payload::link`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub(crate) title: String,
+    pub(crate) text: String,
+    pub(crate) message_url: String,
+    pub(crate) pic_url: String,
+}
+
+impl Link {
+    /// Shows the picture at `pic_url` on the card.
+    pub fn pic_url(mut self, pic_url: impl Into<String>) -> Self {
+        self.pic_url = pic_url.into();
+        self
+    }
+
+    /// The title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The text under the title.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The address the card opens (`messageUrl`).
+    pub fn message_url(&self) -> &str {
+        &self.message_url
+    }
+
+    /// The picture's address (`picUrl`), empty for none.
+    pub fn picture_url(&self) -> &str {
+        &self.pic_url
+    }
+}
+
+/// How an action card lays out its buttons (`btnOrientation`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ButtonOrientation {
+    /// Stacked, one above the other (`"0"`).
+    #[default]
+    Vertical,
+    /// Side by side (`"1"`).
+    Horizontal,
+}
+
+/// A button of an action card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Button {
+    pub(crate) title: String,
+    pub(crate) url: String,
+}
+
+impl Button {
+    /// A button labelled `title` that opens `url`.
+    pub fn new(title: impl Into<String>, url: impl Into<String>) -> Self {
+        Button {
+            title: title.into(),
+            url: url.into(),
+        }
+    }
+
+    /// The label.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The address it opens (`singleURL` or `actionURL`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+/// An action card (`msgtype: "actionCard"`). Made by [`Payload::action_card`].
+///
+/// With one button it is sent in the single-button form (`singleTitle`, `singleURL`), with
+/// several as a list (`btns`). A card needs at least one button.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ActionCard {
+    pub(crate) title: String,
+    pub(crate) text: String,
+    pub(crate) buttons: Vec<Button>,
+    pub(crate) orientation: ButtonOrientation,
+    pub(crate) hide_avatar: bool,
+}
+
+impl ActionCard {
+    /// Adds a button labelled `title` that opens `url`.
+    pub fn button(mut self, title: impl Into<String>, url: impl Into<String>) -> Self {
+        self.buttons.push(Button::new(title, url));
+        self
+    }
+
+    /// Adds buttons.
+    pub fn buttons(mut self, buttons: impl IntoIterator<Item = Button>) -> Self {
+        self.buttons.extend(buttons);
+        self
+    }
+
+    /// Lays the buttons out side by side ([`ButtonOrientation::Horizontal`]) or stacked.
+    pub fn orientation(mut self, orientation: ButtonOrientation) -> Self {
+        self.orientation = orientation;
+        self
+    }
+
+    /// Hides the sender's avatar (`hideAvatar: "1"`). Whether current DingTalk clients honour
+    /// it is uncertain.
+    pub fn hide_avatar(mut self, hide: bool) -> Self {
+        self.hide_avatar = hide;
+        self
+    }
+
+    /// The title: the preview shown in the chat list and the notification.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The card's markdown.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// The buttons, in order.
+    pub fn button_list(&self) -> &[Button] {
+        &self.buttons
+    }
+
+    /// The button layout.
+    pub fn button_orientation(&self) -> ButtonOrientation {
+        self.orientation
+    }
+
+    /// Whether the sender's avatar is hidden.
+    pub fn is_avatar_hidden(&self) -> bool {
+        self.hide_avatar
+    }
+}
+
+/// One entry of a feed card.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedLink {
+    pub(crate) title: String,
+    pub(crate) message_url: String,
+    pub(crate) pic_url: String,
+}
+
+impl FeedLink {
+    /// An entry titled `title` that opens `message_url`, with the picture at `pic_url`.
+    pub fn new(
+        title: impl Into<String>,
+        message_url: impl Into<String>,
+        pic_url: impl Into<String>,
+    ) -> Self {
+        FeedLink {
+            title: title.into(),
+            message_url: message_url.into(),
+            pic_url: pic_url.into(),
+        }
+    }
+
+    /// The title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The address it opens (`messageURL`).
+    pub fn message_url(&self) -> &str {
+        &self.message_url
+    }
+
+    /// The picture's address (`picURL`).
+    pub fn pic_url(&self) -> &str {
+        &self.pic_url
+    }
+}
+
+/// A feed card (`msgtype: "feedCard"`): a list of links. Made by [`Payload::feed_card`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FeedCard {
+    pub(crate) links: Vec<FeedLink>,
+}
+
+impl FeedCard {
+    /// Adds an entry titled `title` that opens `message_url`, with the picture at `pic_url`.
+    pub fn link(
+        mut self,
+        title: impl Into<String>,
+        message_url: impl Into<String>,
+        pic_url: impl Into<String>,
+    ) -> Self {
+        self.links.push(FeedLink::new(title, message_url, pic_url));
+        self
+    }
+
+    /// Adds entries.
+    pub fn links(mut self, links: impl IntoIterator<Item = FeedLink>) -> Self {
+        self.links.extend(links);
+        self
+    }
+
+    /// The entries, in order.
+    pub fn link_list(&self) -> &[FeedLink] {
+        &self.links
+    }
+}
+
+macro_rules! into_payload {
+    ($($ty:ident),*) => {$(
+        impl From<$ty> for Payload {
+            fn from(message: $ty) -> Payload {
+                Payload::$ty(message)
+            }
+        }
+    )*};
+}
+into_payload!(Text, Link, Markdown, ActionCard, FeedCard);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_mentions_only() {
+        assert!(mentions("hi @138", "138"));
+        assert!(mentions("@138, look", "138"));
+        assert!(!mentions("hi @1380", "138"));
+        assert!(!mentions("hi 138", "138"));
+        assert!(mentions("@1380 and @138", "138"));
+        assert!(mentions("多字节@张三。", "张三"));
+    }
+
+    #[test]
+    fn mentions_are_added_once_and_only_when_missing() {
+        let t = Payload::text("deploy failed @138")
+            .at_mobiles(["138", "139", "138"])
+            .at_user_ids(["u1"]);
+        assert_eq!(t.at().mobiles(), ["138", "139"]);
+        assert_eq!(t.rendered_content(), "deploy failed @138 @139 @u1");
+        let m = Payload::markdown("t", "**x**").at_user_ids(["u1"]);
+        assert_eq!(m.rendered_text(), "**x**\n\n@u1");
+        let none = Payload::text("x").at_all();
+        assert!(matches!(none.rendered_content(), Cow::Borrowed("x")));
+    }
+
+    #[test]
+    fn missing_fields_are_named_by_json_path() {
+        let cases: Vec<(Payload, Option<&str>)> = vec![
+            (Payload::text(" ").into(), Some("text.content")),
+            (Payload::markdown("", "x").into(), Some("markdown.title")),
+            (Payload::link("t", "x", "").into(), Some("link.messageUrl")),
+            (
+                Payload::action_card("t", "x").into(),
+                Some("actionCard.btns"),
+            ),
+            (
+                Payload::action_card("t", "x").button("", "u").into(),
+                Some("actionCard.singleTitle"),
+            ),
+            (
+                Payload::action_card("t", "x")
+                    .button("a", "u")
+                    .button("b", "")
+                    .into(),
+                Some("actionCard.btns[1].actionURL"),
+            ),
+            (Payload::feed_card().into(), Some("feedCard.links")),
+            (
+                Payload::feed_card()
+                    .link("a", "u", "")
+                    .link("", "u", "p")
+                    .into(),
+                Some("feedCard.links[1].title"),
+            ),
+            (Payload::link("t", "x", "u").into(), None),
+        ];
+        for (payload, want) in cases {
+            assert_eq!(payload.missing_field().as_deref(), want, "{payload:?}");
+        }
+    }
+
+    #[test]
+    fn keywords_are_looked_for_in_everything_a_reader_sees() {
+        let card: Payload = Payload::action_card("Leave", "body")
+            .button("Approve", "u")
+            .button("Reject", "v")
+            .into();
+        assert!(card.contains_keyword(&["Reject"]));
+        assert!(card.contains_keyword::<&str>(&[]));
+        assert!(!card.contains_keyword(&["reject"]));
+        assert!(!card.contains_keyword(&[""]));
+        let feed: Payload = Payload::feed_card().link("告警", "u", "p").into();
+        assert!(feed.contains_keyword(&["告警"]));
+    }
+}
