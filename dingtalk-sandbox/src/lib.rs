@@ -1,1 +1,389 @@
+//! A faithful local DingTalk custom-robot endpoint, for tests and CI that cannot reach DingTalk.
+//!
+//! A [`Sandbox`] serves `POST /robot/send` on a loopback port and enforces every rule of the
+//! real service with DingTalk's own `errcode`s and `errmsg`s: the access_token, the signature
+//! (加签) and its one-hour window, the IP allowlist, keywords, the 20,000-byte body limit, the
+//! required fields of each `msgtype`, and the rate limit of 20 messages a minute that throttles
+//! a robot for 10 minutes (the order of the checks is in `rules.rs`). Limits and windows are
+//! configurable so that tests can scale time down; the defaults are DingTalk's.
+//!
+//! It also records every message it accepts ([`Sandbox::received`]) and every answer it gives
+//! ([`Sandbox::exchanges`], [`Sandbox::subscribe`]), and can be told to fail the next requests
+//! ([`Sandbox::fail_next`]).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> std::io::Result<()> {
+//! let sandbox = dingtalk_sandbox::Sandbox::builder()
+//!     .secret("SECsandbox")
+//!     .keywords(["deploy"])
+//!     .start()
+//!     .await?;
+//! println!("send to {}", sandbox.webhook_url());
+//! assert!(sandbox.received().is_empty());
+//! # Ok(()) }
+//! ```
+//!
+//! The same endpoint runs as a program for clients in any language:
+//! `cargo run -p dingtalk-sandbox -- --token T --secret SEC… --keyword K`. It also answers
+//! `GET /_sandbox/messages` with the accepted messages as a JSON array (and `DELETE` clears
+//! them).
 
+#![deny(missing_docs)]
+
+mod rules;
+mod server;
+
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+use dingtalk_core::Payload;
+use dingtalk_core::spec;
+use tokio::sync::broadcast;
+use tokio::task::JoinHandle;
+
+/// The access_token a sandbox answers to unless given another.
+pub const DEFAULT_TOKEN: &str = "sandbox-token";
+
+/// A running sandbox. It stops serving when dropped.
+pub struct Sandbox {
+    addr: SocketAddr,
+    token: String,
+    shared: Arc<Shared>,
+    server: JoinHandle<()>,
+}
+
+/// Configures a [`Sandbox`]. Made by [`Sandbox::builder`].
+#[derive(Clone, Debug)]
+pub struct SandboxBuilder {
+    addr: SocketAddr,
+    robot: rules::Robot,
+    rate_max: u32,
+    rate_window: Duration,
+    penalty: Duration,
+}
+
+/// A message the sandbox accepted.
+#[derive(Clone, Debug)]
+pub struct Received {
+    payload: Payload,
+    raw: String,
+    at: SystemTime,
+}
+
+impl Received {
+    /// The message, as this crate reads it.
+    pub fn payload(&self) -> &Payload {
+        &self.payload
+    }
+
+    /// The body exactly as it was sent.
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.raw).expect("accepted bodies are JSON")
+    }
+
+    /// When it arrived.
+    pub fn received_at(&self) -> SystemTime {
+        self.at
+    }
+}
+
+/// A failure the sandbox plays instead of answering, set up with [`Sandbox::fail_next`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answers with this HTTP status (a 5xx, say) and a short plain-text body.
+    Status(u16),
+    /// Reads the request, then closes the connection without an answer.
+    Drop,
+    /// Waits this long, then handles the request as usual.
+    Delay(Duration),
+    /// Answers HTTP 200 with this `errcode` and `errmsg`, accepting nothing.
+    Answer {
+        /// DingTalk's error code.
+        errcode: i64,
+        /// DingTalk's error message.
+        errmsg: String,
+    },
+}
+
+impl Fault {
+    /// [`Fault::Answer`] with this `errcode` and `errmsg`.
+    pub fn answer(errcode: i64, errmsg: impl Into<String>) -> Fault {
+        Fault::Answer {
+            errcode,
+            errmsg: errmsg.into(),
+        }
+    }
+}
+
+/// One request the sandbox answered, and how.
+#[derive(Clone, Debug)]
+pub struct Exchange {
+    /// The HTTP method.
+    pub method: String,
+    /// The path, without the query (which holds the access_token).
+    pub path: String,
+    /// The HTTP status answered; `None` when the connection was dropped.
+    pub status: Option<u16>,
+    /// The `errcode` answered, for robot requests.
+    pub errcode: Option<i64>,
+    /// The `errmsg` answered, for robot requests.
+    pub errmsg: Option<String>,
+    /// The accepted message, when there is one.
+    pub payload: Option<Payload>,
+    /// The fault played, when one was.
+    pub fault: Option<Fault>,
+}
+
+impl std::fmt::Display for Exchange {
+    /// One line: `POST /robot/send 200 errcode=0 ok markdown`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.method, self.path)?;
+        match self.status {
+            Some(status) => write!(f, " {status}")?,
+            None => f.write_str(" dropped")?,
+        }
+        if let Some(code) = self.errcode {
+            write!(f, " errcode={code}")?;
+        }
+        if let Some(msg) = &self.errmsg {
+            write!(f, " {msg}")?;
+        }
+        if let Some(payload) = &self.payload {
+            write!(f, " msgtype={}", payload.msgtype())?;
+        }
+        if let Some(fault) = &self.fault {
+            write!(f, " (fault: {fault:?})")?;
+        }
+        Ok(())
+    }
+}
+
+struct Shared {
+    robot: rules::Robot,
+    state: Mutex<State>,
+    connections: AtomicUsize,
+    events: broadcast::Sender<Exchange>,
+}
+
+struct State {
+    limiter: rules::RateLimiter,
+    faults: VecDeque<Fault>,
+    received: Vec<Received>,
+    exchanges: Vec<Exchange>,
+}
+
+impl Shared {
+    fn state(&self) -> MutexGuard<'_, State> {
+        // A panic elsewhere while the lock was held leaves the records consistent enough to
+        // read: every update is a single push or pop.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Sandbox {
+    /// Starts configuring a sandbox with DingTalk's defaults: token [`DEFAULT_TOKEN`], no
+    /// secret, no keywords, 20 messages a minute, a 10-minute throttle.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder {
+            addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
+            robot: rules::Robot {
+                token: DEFAULT_TOKEN.to_owned(),
+                secret: None,
+                keywords: Vec::new(),
+                ip_allowlist: None,
+                signature_window: spec::SIGNATURE_WINDOW,
+                clock_offset_ms: 0,
+                structured_errmsgs: false,
+            },
+            rate_max: spec::RATE_LIMIT_MAX,
+            rate_window: spec::RATE_LIMIT_WINDOW,
+            penalty: spec::THROTTLE_PENALTY,
+        }
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The robot's full webhook URL, access_token included.
+    pub fn webhook_url(&self) -> String {
+        format!(
+            "http://{}{}?access_token={}",
+            self.addr,
+            spec::SEND_PATH,
+            url::form_urlencoded::byte_serialize(self.token.as_bytes()).collect::<String>()
+        )
+    }
+
+    /// The base URL, `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every message accepted so far, in order of arrival.
+    pub fn received(&self) -> Vec<Received> {
+        self.shared.state().received.clone()
+    }
+
+    /// Forgets the messages accepted so far.
+    pub fn clear_received(&self) {
+        self.shared.state().received.clear();
+    }
+
+    /// Every request answered so far, robot requests and others, in order.
+    pub fn exchanges(&self) -> Vec<Exchange> {
+        self.shared.state().exchanges.clone()
+    }
+
+    /// A stream of every request answered from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Exchange> {
+        self.shared.events.subscribe()
+    }
+
+    /// How many TCP connections clients have opened.
+    pub fn connections(&self) -> usize {
+        self.shared.connections.load(Ordering::Relaxed)
+    }
+
+    /// Whether the robot is throttled now for breaking the rate limit.
+    pub fn is_throttled(&self) -> bool {
+        self.shared
+            .state()
+            .limiter
+            .is_throttled(tokio::time::Instant::now())
+    }
+
+    /// Plays `fault` instead of answering the next `n` robot requests (after the faults set
+    /// up before).
+    pub fn fail_next(&self, n: usize, fault: Fault) {
+        let mut state = self.shared.state();
+        state.faults.extend(std::iter::repeat_n(fault, n));
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxBuilder {
+    /// The address to listen on (`127.0.0.1:0`, a free loopback port, unless set).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// The robot's access_token ([`DEFAULT_TOKEN`] unless set).
+    pub fn access_token(mut self, token: impl Into<String>) -> Self {
+        self.robot.token = token.into();
+        self
+    }
+
+    /// Turns signing (加签) on with this secret: every request must be signed with it.
+    pub fn secret(mut self, secret: impl Into<String>) -> Self {
+        self.robot.secret = Some(secret.into());
+        self
+    }
+
+    /// Turns the keyword check on: a message must hold one of these (at most 10).
+    pub fn keywords<I, S>(mut self, keywords: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.robot
+            .keywords
+            .extend(keywords.into_iter().map(Into::into));
+        self
+    }
+
+    /// Turns the IP allowlist on: only requests from these addresses are accepted.
+    pub fn ip_allowlist(mut self, ips: impl IntoIterator<Item = IpAddr>) -> Self {
+        self.robot.ip_allowlist = Some(ips.into_iter().collect());
+        self
+    }
+
+    /// At most `max` messages in any `window` (20 a minute unless set).
+    pub fn rate_limit(mut self, max: u32, window: Duration) -> Self {
+        self.rate_max = max;
+        self.rate_window = window;
+        self
+    }
+
+    /// How long a robot that broke the rate limit stays throttled (10 minutes unless set).
+    pub fn penalty(mut self, penalty: Duration) -> Self {
+        self.penalty = penalty;
+        self
+    }
+
+    /// How far a signature's timestamp may be from the sandbox's clock (an hour unless set).
+    pub fn signature_window(mut self, window: Duration) -> Self {
+        self.robot.signature_window = window;
+        self
+    }
+
+    /// Sets the sandbox's clock this many milliseconds ahead of the system's (behind when
+    /// negative), to play a client whose clock is off.
+    pub fn clock_offset_ms(mut self, offset_ms: i64) -> Self {
+        self.robot.clock_offset_ms = offset_ms;
+        self
+    }
+
+    /// Answers in the structured Chinese `errmsg` wording DingTalk has used since about 2023
+    /// (`description:机器人发送签名不匹配;…`) instead of the classic English one.
+    pub fn structured_errmsgs(mut self, structured: bool) -> Self {
+        self.robot.structured_errmsgs = structured;
+        self
+    }
+
+    /// Binds the address and starts serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<Sandbox> {
+        if self.robot.keywords.len() > spec::MAX_KEYWORDS {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("a robot has at most {} keywords", spec::MAX_KEYWORDS),
+            ));
+        }
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let token = self.robot.token.clone();
+        let shared = Arc::new(Shared {
+            robot: self.robot,
+            state: Mutex::new(State {
+                limiter: rules::RateLimiter::new(self.rate_max, self.rate_window, self.penalty),
+                faults: VecDeque::new(),
+                received: Vec::new(),
+                exchanges: Vec::new(),
+            }),
+            connections: AtomicUsize::new(0),
+            events: broadcast::channel(1024).0,
+        });
+        let server = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
+        Ok(Sandbox {
+            addr,
+            token,
+            shared,
+            server,
+        })
+    }
+}

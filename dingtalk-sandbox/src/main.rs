@@ -1,1 +1,78 @@
-fn main() {}
+//! `dingtalk-sandbox`: the local DingTalk robot endpoint as a program, for clients in any
+//! language. The first line of standard output is the webhook URL; then one line per request
+//! answered.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::Parser;
+use dingtalk_sandbox::{DEFAULT_TOKEN, Sandbox};
+use tokio::sync::broadcast::error::RecvError;
+
+/// A faithful local DingTalk custom-robot endpoint.
+///
+/// Prints the robot's webhook URL on the first line of standard output, then one line for each
+/// request it answers. `GET /_sandbox/messages` returns the accepted messages as a JSON array;
+/// `DELETE /_sandbox/messages` clears them.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: SocketAddr,
+    /// The robot's access_token.
+    #[arg(long, default_value = DEFAULT_TOKEN)]
+    token: String,
+    /// Turn signing on with this secret (`SEC…`).
+    #[arg(long)]
+    secret: Option<String>,
+    /// A keyword every message must hold one of (repeat for several, at most 10).
+    #[arg(long = "keyword", value_name = "KEYWORD")]
+    keywords: Vec<String>,
+    /// Messages allowed per rate window.
+    #[arg(long, default_value_t = 20)]
+    rate_max: u32,
+    /// The rate window, in milliseconds.
+    #[arg(long, default_value_t = 60_000)]
+    rate_window_ms: u64,
+    /// How long a robot over the limit is throttled, in milliseconds.
+    #[arg(long, default_value_t = 600_000)]
+    penalty_ms: u64,
+    /// Answer in DingTalk's structured Chinese errmsg wording.
+    #[arg(long)]
+    structured_errmsgs: bool,
+}
+
+#[tokio::main]
+async fn main() -> std::io::Result<()> {
+    let args = Args::parse();
+    let mut builder = Sandbox::builder()
+        .addr(args.addr)
+        .access_token(args.token)
+        .keywords(args.keywords)
+        .rate_limit(args.rate_max, Duration::from_millis(args.rate_window_ms))
+        .penalty(Duration::from_millis(args.penalty_ms))
+        .structured_errmsgs(args.structured_errmsgs);
+    if let Some(secret) = args.secret {
+        builder = builder.secret(secret);
+    }
+    let sandbox = builder.start().await?;
+    let mut exchanges = sandbox.subscribe();
+    let mut stdout = std::io::stdout();
+    writeln!(stdout, "{}", sandbox.webhook_url())?;
+    stdout.flush()?;
+    loop {
+        tokio::select! {
+            exchange = exchanges.recv() => match exchange {
+                Ok(exchange) => {
+                    writeln!(stdout, "{exchange}")?;
+                    stdout.flush()?;
+                }
+                Err(RecvError::Lagged(n)) => writeln!(stdout, "({n} requests not shown)")?,
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The rules of DingTalk's custom-robot endpoint, applied to one request.
+//!
+//! The checks run in this order, and the first that fails gives the answer:
+//!
+//! 1. the `access_token` is the robot's: else `300001 token is not exist`;
+//! 2. the sender's IP is on the allowlist, when one is set: else `310000 ip … not in whitelist`;
+//! 3. with a secret: `timestamp` and `sign` are present (else `310000 sign not match`), the
+//!    timestamp is a number within the signature window of the sandbox's clock (else
+//!    `310000 invalid timestamp`), and `sign`, percent-decoded once, is the signature (else
+//!    `310000 sign not match`);
+//! 4. the robot is within its rate limit: more than `max` messages in `window` throttles it
+//!    for `penalty`, and every request in the meantime is answered `130101`;
+//! 5. `Content-Type` is JSON: else `43004`;
+//! 6. the body is at most 20,000 bytes: else `460101 message too long, exceed 20000 bytes`;
+//! 7. the body is a JSON object with a known `msgtype` and that type's required fields filled:
+//!    else `40035 缺少参数 <field>`, or `400105` for an unknown `msgtype`;
+//! 8. a reader sees at least one keyword, when keywords are set: else
+//!    `310000 keywords not in content`.
+//!
+//! DingTalk's own order of checks is not documented; this one puts who is sending before what
+//! is sent, as an authenticating endpoint must. Every business error is HTTP 200.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use dingtalk_core::Payload;
+use dingtalk_core::spec::{self, errcode, errmsg};
+use tokio::time::Instant;
+
+/// The robot a sandbox plays: its credentials, security settings and limits.
+#[derive(Clone, Debug)]
+pub(crate) struct Robot {
+    pub token: String,
+    pub secret: Option<String>,
+    pub keywords: Vec<String>,
+    pub ip_allowlist: Option<Vec<IpAddr>>,
+    pub signature_window: Duration,
+    pub clock_offset_ms: i64,
+    pub structured_errmsgs: bool,
+}
+
+/// A refusal: DingTalk's `errcode` and `errmsg`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Refusal {
+    pub errcode: i64,
+    pub errmsg: String,
+}
+
+impl Refusal {
+    fn new(errcode: i64, errmsg: impl Into<String>) -> Refusal {
+        Refusal {
+            errcode,
+            errmsg: errmsg.into(),
+        }
+    }
+}
+
+/// What the robot needs to know of one request.
+pub(crate) struct Request<'a> {
+    pub peer: IpAddr,
+    pub query: &'a str,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+impl Robot {
+    fn wording(&self, classic: &'static str, structured: &'static str) -> &'static str {
+        if self.structured_errmsgs {
+            structured
+        } else {
+            classic
+        }
+    }
+
+    fn now_ms(&self) -> i64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        i64::try_from(now).unwrap_or(i64::MAX) + self.clock_offset_ms
+    }
+
+    /// Checks 1–3: who is sending.
+    pub fn authenticate(&self, request: &Request<'_>) -> Result<(), Refusal> {
+        let mut token = None;
+        let mut timestamp = None;
+        let mut sign = None;
+        for (name, value) in url::form_urlencoded::parse(request.query.as_bytes()) {
+            match &*name {
+                "access_token" => token = Some(value),
+                "timestamp" => timestamp = Some(value),
+                "sign" => sign = Some(value),
+                _ => {}
+            }
+        }
+        if token.as_deref() != Some(self.token.as_str()) {
+            return Err(Refusal::new(
+                errcode::TOKEN_NOT_EXIST,
+                errmsg::TOKEN_NOT_EXIST,
+            ));
+        }
+        if let Some(allowed) = &self.ip_allowlist
+            && !allowed.contains(&request.peer)
+        {
+            return Err(Refusal::new(
+                errcode::SECURITY,
+                errmsg::ip_not_in_whitelist(request.peer),
+            ));
+        }
+        let Some(secret) = &self.secret else {
+            return Ok(());
+        };
+        let sign_not_match = || {
+            Refusal::new(
+                errcode::SECURITY,
+                self.wording(errmsg::SIGN_NOT_MATCH, errmsg::SIGN_NOT_MATCH_ZH),
+            )
+        };
+        let (Some(timestamp), Some(sign)) = (timestamp, sign) else {
+            return Err(sign_not_match());
+        };
+        let window_ms = u64::try_from(self.signature_window.as_millis()).unwrap_or(u64::MAX);
+        let now_ms = self.now_ms();
+        let ts = timestamp
+            .trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|ts| ts.abs_diff(now_ms) <= window_ms)
+            .ok_or_else(|| {
+                Refusal::new(
+                    errcode::SECURITY,
+                    self.wording(errmsg::INVALID_TIMESTAMP, errmsg::INVALID_TIMESTAMP_ZH),
+                )
+            })?;
+        if dingtalk_core::verify(secret, ts, &sign) {
+            Ok(())
+        } else {
+            Err(sign_not_match())
+        }
+    }
+
+    /// Checks 5–8: what is sent. Returns the accepted payload.
+    pub fn read_message(&self, request: &Request<'_>) -> Result<Payload, Refusal> {
+        let is_json = request.content_type.is_some_and(|ct| {
+            ct.split(';')
+                .next()
+                .is_some_and(|mime| mime.trim().eq_ignore_ascii_case("application/json"))
+        });
+        if !is_json {
+            return Err(Refusal::new(
+                errcode::INVALID_CONTENT_TYPE,
+                errmsg::INVALID_CONTENT_TYPE,
+            ));
+        }
+        if request.body.len() > spec::MAX_BODY_BYTES {
+            return Err(Refusal::new(
+                errcode::MESSAGE_TOO_LONG,
+                self.wording(errmsg::MESSAGE_TOO_LONG, errmsg::MESSAGE_TOO_LONG_ZH),
+            ));
+        }
+        let missing =
+            |name: &str| Refusal::new(errcode::MISSING_PARAMETER, errmsg::missing_parameter(name));
+        let value: serde_json::Value =
+            serde_json::from_slice(request.body).map_err(|_| missing("json"))?;
+        let Some(object) = value.as_object() else {
+            return Err(missing("json"));
+        };
+        let msgtype = match object.get("msgtype").and_then(|m| m.as_str()) {
+            None | Some("") => return Err(missing("msgtype")),
+            Some(m) if !Payload::MSGTYPES.contains(&m) => {
+                return Err(Refusal::new(
+                    errcode::UNSUPPORTED_TYPE,
+                    errmsg::UNSUPPORTED_TYPE,
+                ));
+            }
+            Some(m) => m,
+        };
+        if !object.get(msgtype).is_some_and(|body| body.is_object()) {
+            return Err(missing(msgtype));
+        }
+        let payload: Payload =
+            serde_json::from_value(value.clone()).map_err(|_| missing(msgtype))?;
+        if let Some(field) = payload.missing_field() {
+            return Err(missing(&field));
+        }
+        if !payload.contains_keyword(&self.keywords) {
+            return Err(Refusal::new(
+                errcode::SECURITY,
+                self.wording(
+                    errmsg::KEYWORDS_NOT_IN_CONTENT,
+                    errmsg::KEYWORDS_NOT_IN_CONTENT_ZH,
+                ),
+            ));
+        }
+        Ok(payload)
+    }
+}
+
+/// Check 4: at most `max` messages in any `window`; breaking it throttles for `penalty`.
+#[derive(Debug)]
+pub(crate) struct RateLimiter {
+    max: u32,
+    window: Duration,
+    penalty: Duration,
+    admitted: VecDeque<Instant>,
+    throttled_until: Option<Instant>,
+}
+
+impl RateLimiter {
+    pub fn new(max: u32, window: Duration, penalty: Duration) -> RateLimiter {
+        RateLimiter {
+            max,
+            window,
+            penalty,
+            admitted: VecDeque::new(),
+            throttled_until: None,
+        }
+    }
+
+    /// Admits one request at `now`, or refuses it with DingTalk's throttle answer.
+    pub fn admit(&mut self, now: Instant) -> Result<(), Refusal> {
+        let throttled = || Refusal::new(errcode::SEND_TOO_FAST, errmsg::SEND_TOO_FAST);
+        if let Some(until) = self.throttled_until {
+            if now < until {
+                return Err(throttled());
+            }
+            self.throttled_until = None;
+            self.admitted.clear();
+        }
+        while self
+            .admitted
+            .front()
+            .is_some_and(|&t| now.duration_since(t) >= self.window)
+        {
+            self.admitted.pop_front();
+        }
+        if self.admitted.len() >= self.max as usize {
+            self.throttled_until = Some(now + self.penalty);
+            return Err(throttled());
+        }
+        self.admitted.push_back(now);
+        Ok(())
+    }
+
+    /// Whether the robot is throttled at `now`.
+    pub fn is_throttled(&self, now: Instant) -> bool {
+        self.throttled_until.is_some_and(|until| now < until)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_twenty_first_message_in_a_minute_throttles_for_ten_minutes() {
+        let mut limiter = RateLimiter::new(20, spec::RATE_LIMIT_WINDOW, spec::THROTTLE_PENALTY);
+        let start = Instant::now();
+        for i in 0..20 {
+            tokio::time::advance(Duration::from_secs(2)).await;
+            assert!(limiter.admit(Instant::now()).is_ok(), "message {i}");
+        }
+        // 20 in the last 40 s: the next one breaks the limit.
+        let refusal = limiter.admit(Instant::now()).unwrap_err();
+        assert_eq!(refusal.errcode, 130_101);
+        assert!(limiter.is_throttled(Instant::now()));
+        // Still throttled just before the penalty is over, though the window has long passed.
+        tokio::time::advance(Duration::from_secs(10 * 60 - 1)).await;
+        assert!(limiter.admit(Instant::now()).is_err());
+        tokio::time::advance(Duration::from_secs(1)).await;
+        assert!(limiter.admit(Instant::now()).is_ok());
+        assert!(Instant::now().duration_since(start) > Duration::from_secs(600));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_window_slides() {
+        let mut limiter = RateLimiter::new(2, Duration::from_secs(60), Duration::from_secs(600));
+        assert!(limiter.admit(Instant::now()).is_ok());
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert!(limiter.admit(Instant::now()).is_ok());
+        // The first has left the window at 60 s, the second has not.
+        tokio::time::advance(Duration::from_secs(30)).await;
+        assert!(limiter.admit(Instant::now()).is_ok());
+        assert!(limiter.admit(Instant::now()).is_err());
+    }
+}

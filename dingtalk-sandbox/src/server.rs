@@ -1,0 +1,213 @@
+//! The HTTP side of the sandbox: connections, routing, faults, answers.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::JoinSet;
+
+use crate::rules::{self, Refusal};
+use crate::{Exchange, Fault, Received, Shared};
+use dingtalk_core::spec;
+
+/// Bodies past this are not read further: far over DingTalk's limit, they are refused anyway.
+const READ_LIMIT: usize = 1 << 20;
+
+/// Accepts connections until the task is aborted; aborting it closes every connection too.
+pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                tracing::warn!(error = %e, "sandbox: accept failed");
+                continue;
+            }
+        };
+        shared.connections.fetch_add(1, Ordering::Relaxed);
+        let shared = Arc::clone(&shared);
+        connections.spawn(async move {
+            let service = service_fn(move |request| handle(Arc::clone(&shared), peer, request));
+            // An error here is the client going away, or a dropped connection played as a
+            // fault: nothing to report.
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+        // Reap finished connections so the set does not grow for the sandbox's lifetime.
+        while connections.try_join_next().is_some() {}
+    }
+}
+
+/// Returned by the service to make hyper close the connection without an answer.
+#[derive(Debug)]
+struct DropConnection;
+
+impl std::fmt::Display for DropConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection dropped by a sandbox fault")
+    }
+}
+
+impl std::error::Error for DropConnection {}
+
+type Answer = Response<Full<Bytes>>;
+
+async fn handle(
+    shared: Arc<Shared>,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Result<Answer, DropConnection> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let mut exchange = Exchange {
+        method: method.to_string(),
+        path: path.clone(),
+        status: None,
+        errcode: None,
+        errmsg: None,
+        payload: None,
+        fault: None,
+    };
+    let result = match (&method, path.as_str()) {
+        (&Method::POST, spec::SEND_PATH) => robot_send(&shared, peer, request, &mut exchange).await,
+        (&Method::GET, "/_sandbox/messages") => {
+            let bodies: Vec<serde_json::Value> =
+                shared.state().received.iter().map(Received::json).collect();
+            Ok(json(StatusCode::OK, serde_json::Value::Array(bodies)))
+        }
+        (&Method::DELETE, "/_sandbox/messages") => {
+            shared.state().received.clear();
+            Ok(json(StatusCode::OK, serde_json::json!({"cleared": true})))
+        }
+        (_, spec::SEND_PATH | "/_sandbox/messages") => {
+            Ok(plain(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"))
+        }
+        _ => Ok(plain(StatusCode::NOT_FOUND, "not found")),
+    };
+    exchange.status = result.as_ref().ok().map(|answer| answer.status().as_u16());
+    let mut state = shared.state();
+    state.exchanges.push(exchange.clone());
+    // Nobody listening is fine.
+    let _ = shared.events.send(exchange);
+    drop(state);
+    result
+}
+
+async fn robot_send(
+    shared: &Shared,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+    exchange: &mut Exchange,
+) -> Result<Answer, DropConnection> {
+    let query = request.uri().query().unwrap_or_default().to_owned();
+    let content_type = request
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    // Read the whole request first, as DingTalk does before it answers.
+    let body = match Limited::new(request.into_body(), READ_LIMIT)
+        .collect()
+        .await
+    {
+        Ok(collected) => Some(collected.to_bytes()),
+        Err(_) => None,
+    };
+
+    let fault = shared.state().faults.pop_front();
+    if let Some(fault) = &fault {
+        exchange.fault = Some(fault.clone());
+        match fault {
+            Fault::Drop => return Err(DropConnection),
+            Fault::Status(status) => {
+                let status =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return Ok(plain(status, status.canonical_reason().unwrap_or("error")));
+            }
+            Fault::Answer { errcode, errmsg } => {
+                return Ok(refuse(
+                    exchange,
+                    &Refusal {
+                        errcode: *errcode,
+                        errmsg: errmsg.clone(),
+                    },
+                ));
+            }
+            Fault::Delay(delay) => tokio::time::sleep(*delay).await,
+        }
+    }
+
+    // A body past the read limit is certainly too long: let the size rule answer it.
+    let oversized = Bytes::from(vec![b' '; spec::MAX_BODY_BYTES + 1]);
+    let body = body.unwrap_or(oversized);
+    let request = rules::Request {
+        peer: peer.ip(),
+        query: &query,
+        content_type: content_type.as_deref(),
+        body: &body,
+    };
+    let robot = &shared.robot;
+    if let Err(refusal) = robot.authenticate(&request) {
+        return Ok(refuse(exchange, &refusal));
+    }
+    if let Err(refusal) = shared.state().limiter.admit(tokio::time::Instant::now()) {
+        return Ok(refuse(exchange, &refusal));
+    }
+    let payload = match robot.read_message(&request) {
+        Ok(payload) => payload,
+        Err(refusal) => return Ok(refuse(exchange, &refusal)),
+    };
+    let raw = String::from_utf8(body.to_vec()).expect("the body parsed as JSON, so it is UTF-8");
+    shared.state().received.push(Received {
+        payload: payload.clone(),
+        raw,
+        at: std::time::SystemTime::now(),
+    });
+    exchange.payload = Some(payload);
+    exchange.errcode = Some(spec::errcode::OK);
+    exchange.errmsg = Some(spec::errmsg::OK.to_owned());
+    Ok(answer(spec::errcode::OK, spec::errmsg::OK))
+}
+
+fn refuse(exchange: &mut Exchange, refusal: &Refusal) -> Answer {
+    exchange.errcode = Some(refusal.errcode);
+    exchange.errmsg = Some(refusal.errmsg.clone());
+    answer(refusal.errcode, &refusal.errmsg)
+}
+
+/// DingTalk's answer: HTTP 200 with `{errcode, errmsg}`, for errors too.
+fn answer(errcode: i64, errmsg: &str) -> Answer {
+    json(
+        StatusCode::OK,
+        serde_json::json!({"errcode": errcode, "errmsg": errmsg}),
+    )
+}
+
+fn json(status: StatusCode, value: serde_json::Value) -> Answer {
+    let mut response = Response::new(Full::new(Bytes::from(value.to_string())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    response
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Answer {
+    let mut response = Response::new(Full::new(Bytes::from_static(text.as_bytes())));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain;charset=utf-8"),
+    );
+    response
+}
