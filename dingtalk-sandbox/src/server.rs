@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
@@ -18,7 +18,8 @@ use crate::rules::{self, Refusal};
 use crate::{Exchange, Fault, Received, Shared};
 use dingtalk_core::spec;
 
-/// Bodies past this are not read further: far over DingTalk's limit, they are refused anyway.
+/// Bodies past this are drained without being kept: far over DingTalk's limit, they are
+/// refused anyway.
 const READ_LIMIT: usize = 1 << 20;
 
 /// Accepts connections until the task is aborted; aborting it closes every connection too.
@@ -115,13 +116,7 @@ async fn robot_send(
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
     // Read the whole request first, as DingTalk does before it answers.
-    let body = match Limited::new(request.into_body(), READ_LIMIT)
-        .collect()
-        .await
-    {
-        Ok(collected) => Some(collected.to_bytes()),
-        Err(_) => None,
-    };
+    let body = read_body(request.into_body()).await?;
 
     let fault = shared.state().faults.pop_front();
     if let Some(fault) = &fault {
@@ -147,13 +142,19 @@ async fn robot_send(
     }
 
     // A body past the read limit is certainly too long: let the size rule answer it.
-    let oversized = Bytes::from(vec![b' '; spec::MAX_BODY_BYTES + 1]);
-    let body = body.unwrap_or(oversized);
+    let oversized;
+    let body = match &body {
+        Some(body) => body,
+        None => {
+            oversized = Bytes::from(vec![b' '; spec::MAX_BODY_BYTES + 1]);
+            &oversized
+        }
+    };
     let request = rules::Request {
         peer: peer.ip(),
         query: &query,
         content_type: content_type.as_deref(),
-        body: &body,
+        body,
     };
     let robot = &shared.robot;
     if let Err(refusal) = robot.authenticate(&request) {
@@ -176,6 +177,23 @@ async fn robot_send(
     exchange.errcode = Some(spec::errcode::OK);
     exchange.errmsg = Some(spec::errmsg::OK.to_owned());
     Ok(answer(spec::errcode::OK, spec::errmsg::OK))
+}
+
+/// The body, or `None` when it is over [`READ_LIMIT`]: the rest is read and thrown away, so
+/// that the client can finish sending and read the answer. A broken connection drops it.
+async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, DropConnection> {
+    let mut kept = Vec::new();
+    let mut over = false;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| DropConnection)?;
+        if let Ok(data) = frame.into_data() {
+            over |= kept.len() + data.len() > READ_LIMIT;
+            if !over {
+                kept.extend_from_slice(&data);
+            }
+        }
+    }
+    Ok((!over).then(|| Bytes::from(kept)))
 }
 
 fn refuse(exchange: &mut Exchange, refusal: &Refusal) -> Answer {

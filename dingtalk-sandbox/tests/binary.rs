@@ -1,0 +1,63 @@
+//! The `dingtalk-sandbox` program, as a client in another language would use it.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http(addr: &str, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer.split_once("\r\n\r\n").unwrap().1.to_owned()
+}
+
+#[test]
+fn prints_its_webhook_then_a_line_per_request_and_lists_messages() {
+    let child = Command::new(env!("CARGO_BIN_EXE_dingtalk-sandbox"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--token",
+            "T",
+            "--keyword",
+            "deploy",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+
+    let webhook = lines.next().unwrap().unwrap();
+    let rest = webhook.strip_prefix("http://").expect("an http URL");
+    let (addr, target) = rest.split_once('/').unwrap();
+    assert_eq!(format!("/{target}"), "/robot/send?access_token=T");
+
+    let body = r#"{"msgtype":"text","text":{"content":"deploy done"}}"#;
+    let request = format!(
+        "POST /{target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    assert_eq!(http(addr, &request), r#"{"errcode":0,"errmsg":"ok"}"#);
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "POST /robot/send 200 errcode=0 ok msgtype=text"
+    );
+
+    let listed = http(
+        addr,
+        &format!("GET /_sandbox/messages HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"),
+    );
+    assert_eq!(listed, format!("[{body}]"));
+    assert_eq!(lines.next().unwrap().unwrap(), "GET /_sandbox/messages 200");
+}
