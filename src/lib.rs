@@ -8,5 +8,10 @@ pub use dingtalk_derive::Message;
 /// release.
 #[doc(hidden)]
 pub mod __private {
-    pub use dingtalk_core::{Message, Payload};
+    pub use dingtalk_core::render::{
+        Condition, EscapeByDefault, Newlines, Probe, RawIfMarked, buttons, mention_ids,
+        write_markdown, write_plain, write_url_component,
+    };
+    pub use dingtalk_core::{ButtonOrientation, Message, Payload, pc_slide_url};
+    pub use std::string::String;
 }

@@ -9,6 +9,8 @@
 mod error;
 mod message;
 mod payload;
+#[doc(hidden)]
+pub mod render;
 mod robot;
 mod sign;
 pub mod spec;
@@ -20,6 +22,7 @@ pub use message::Message;
 pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
+pub use render::{RawMarkdown, pc_slide_url};
 pub use robot::{DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
 pub use sign::{Secret, sign, verify};
 pub use webhook::Webhook;

@@ -103,6 +103,25 @@ impl Payload {
         }
     }
 
+    /// Makes the links of this message (a link card's address, an action card's buttons, a
+    /// feed card's entries) open inside DingTalk: in the desktop side panel with `true`, in
+    /// the browser with `false`. See [`pc_slide_url`](crate::pc_slide_url). Addresses that
+    /// are `dingtalk://` already are left as they are; text and markdown are unchanged.
+    pub fn pc_slide(mut self, pc_slide: bool) -> Payload {
+        let wrap = |url: &mut String| {
+            if !url.starts_with("dingtalk://") && !url.is_empty() {
+                *url = crate::pc_slide_url(url, pc_slide);
+            }
+        };
+        match &mut self {
+            Payload::Link(l) => wrap(&mut l.message_url),
+            Payload::ActionCard(c) => c.buttons.iter_mut().for_each(|b| wrap(&mut b.url)),
+            Payload::FeedCard(f) => f.links.iter_mut().for_each(|l| wrap(&mut l.message_url)),
+            Payload::Text(_) | Payload::Markdown(_) => {}
+        }
+        self
+    }
+
     /// The mentions of this payload, for the types DingTalk mentions from (text, markdown).
     pub fn at(&self) -> Option<&At> {
         match self {
@@ -659,6 +678,26 @@ mod tests {
         for (payload, want) in cases {
             assert_eq!(payload.missing_field().as_deref(), want, "{payload:?}");
         }
+    }
+
+    #[test]
+    fn pc_slide_wraps_every_link_once() {
+        let card = Payload::from(
+            Payload::action_card("t", "x")
+                .button("a", "https://a")
+                .button("b", "dingtalk://dingtalkclient/x"),
+        )
+        .pc_slide(true);
+        let Payload::ActionCard(card) = card else {
+            unreachable!()
+        };
+        assert_eq!(
+            card.button_list()[0].url(),
+            "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fa&pc_slide=true"
+        );
+        assert_eq!(card.button_list()[1].url(), "dingtalk://dingtalkclient/x");
+        let link = Payload::from(Payload::link("t", "x", "https://a")).pc_slide(false);
+        assert!(link.to_json().contains("pc_slide=false"));
     }
 
     #[test]
