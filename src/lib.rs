@@ -9,8 +9,8 @@ pub use dingtalk_derive::Message;
 #[doc(hidden)]
 pub mod __private {
     pub use dingtalk_core::render::{
-        Condition, EscapeByDefault, Newlines, Probe, RawIfMarked, buttons, mention_ids,
-        write_markdown, write_plain, write_url_component,
+        ButtonSource, Condition, EscapeByDefault, MentionIds, Newlines, Probe, RawIfMarked,
+        is_true, write_markdown, write_plain, write_url_component,
     };
     pub use dingtalk_core::{ButtonOrientation, Message, Payload, pc_slide_url};
     pub use std::string::String;

@@ -226,24 +226,43 @@ impl<C: Condition + ?Sized> Condition for &C {
     }
 }
 
-/// The ids of an `at_mobiles` or `at_user_ids` field: anything that iterates strings, an
-/// `Option<String>` among them.
+/// The ids of an `at_mobiles` or `at_user_ids` field: anything that iterates strings by
+/// reference, an `Option<String>` among them. Called with method syntax, so that references
+/// to such fields auto-deref.
 #[doc(hidden)]
-pub fn mention_ids<I>(ids: I) -> impl Iterator<Item = String>
+pub trait MentionIds {
+    fn dingtalk_mention_ids(&self) -> Vec<String>;
+}
+
+impl<T: ?Sized> MentionIds for T
 where
-    I: IntoIterator,
-    I::Item: AsRef<str>,
+    for<'a> &'a T: IntoIterator,
+    for<'a> <&'a T as IntoIterator>::Item: AsRef<str>,
 {
-    ids.into_iter().map(|id| id.as_ref().to_owned())
+    fn dingtalk_mention_ids(&self) -> Vec<String> {
+        self.into_iter().map(|id| id.as_ref().to_owned()).collect()
+    }
 }
 
 /// The buttons of a `buttons` field: anything that iterates `&Button`.
 #[doc(hidden)]
-pub fn buttons<'a, I>(buttons: I) -> impl Iterator<Item = crate::Button>
+pub trait ButtonSource {
+    fn dingtalk_buttons(&self) -> Vec<crate::Button>;
+}
+
+impl<T: ?Sized> ButtonSource for T
 where
-    I: IntoIterator<Item = &'a crate::Button>,
+    for<'a> &'a T: IntoIterator<Item = &'a crate::Button>,
 {
-    buttons.into_iter().cloned()
+    fn dingtalk_buttons(&self) -> Vec<crate::Button> {
+        self.into_iter().cloned().collect()
+    }
+}
+
+/// The value of an `at_all` field.
+#[doc(hidden)]
+pub fn is_true(flag: &bool) -> bool {
+    *flag
 }
 
 #[cfg(test)]
@@ -290,6 +309,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_borrow)] // The borrow is the autoref that picks the impl.
     fn raw_markdown_is_told_apart_by_autoref() {
         let raw = RawMarkdown("**x**");
         let plain = "**x**";
@@ -298,6 +318,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::needless_borrow)]
     fn conditions_hold_their_value() {
         assert_eq!(true.held(), Some(&true));
         assert_eq!(false.held(), None);

@@ -1,21 +1,71 @@
-//! Implementation detail of the [`dingtalk`](https://docs.rs/dingtalk) crate: `#[derive(Message)]`.
+//! Implementation detail of the [`dingtalk`](https://docs.rs/dingtalk) crate:
+//! `#[derive(Message)]`. Its documentation is on `dingtalk::Message`.
 //!
-//! Only a skeleton so far: the derive itself is the next piece of work (it turns a notification
-//! struct into a markdown, action-card, text or link message, its layout checked at compile
-//! time). Until then it reports that it is not available, at the type that uses it.
+//! One stage per file: `attr.rs` reads the attributes, `ast.rs` holds what they say,
+//! `template.rs` parses templates, `valid.rs` checks layouts against DingTalk's rules,
+//! `expand.rs` writes the impl, `fallback.rs` what stands beside errors.
+
+mod ast;
+mod attr;
+mod expand;
+mod fallback;
+mod template;
+mod valid;
+
+use std::cell::RefCell;
+use std::fmt::Display;
 
 use proc_macro::TokenStream;
+use proc_macro2::Span;
+use quote::ToTokens;
 
-/// Derives `dingtalk::Message` for a notification type. Not available yet: it reports a
-/// compile error naming the type.
+/// Derives `dingtalk::Message` from a layout checked at compile time. See `dingtalk::Message`.
 #[proc_macro_derive(Message, attributes(dingtalk))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
-    syn::Error::new_spanned(
-        &input.ident,
-        "`#[derive(Message)]` is not available yet in this version of `dingtalk`; \
-         implement `dingtalk::Message` by hand, returning a `dingtalk::Payload`",
-    )
-    .to_compile_error()
-    .into()
+    derive(&input).into()
+}
+
+fn derive(input: &syn::DeriveInput) -> proc_macro2::TokenStream {
+    let cx = Ctxt::default();
+    let ast = ast::Input::from_syn(&cx, input);
+    let bodies = valid::check(&cx, &ast);
+    match cx.into_error() {
+        None => {
+            let bodies: Vec<_> = bodies.into_iter().map(|b| b.expect("no errors")).collect();
+            expand::expand(&ast, &bodies)
+        }
+        Some(error) => {
+            let mut out = error.to_compile_error();
+            out.extend(fallback::stub(&ast));
+            out
+        }
+    }
+}
+
+/// Collects every error of one derive, so that all are reported together.
+#[derive(Default)]
+struct Ctxt {
+    errors: RefCell<Vec<syn::Error>>,
+}
+
+impl Ctxt {
+    fn error(&self, at: impl ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(at, message));
+    }
+
+    fn error_at(&self, span: Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    fn push(&self, error: syn::Error) {
+        self.errors.borrow_mut().push(error);
+    }
+
+    fn into_error(self) -> Option<syn::Error> {
+        self.errors.into_inner().into_iter().reduce(|mut all, e| {
+            all.combine(e);
+            all
+        })
+    }
 }

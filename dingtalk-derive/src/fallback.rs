@@ -1,0 +1,23 @@
+//! What is emitted beside errors: an impl whose body is never reached, so that one typo in a
+//! layout does not also make every use of the type an error.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ast::Input;
+
+pub fn stub(input: &Input<'_>) -> TokenStream {
+    let krate = &input.krate;
+    let ident = input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            #[automatically_derived]
+            impl #impl_generics #krate::__private::Message for #ident #ty_generics #where_clause {
+                fn to_payload(&self) -> #krate::__private::Payload {
+                    ::core::unreachable!("`#[derive(Message)]` failed to compile")
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,583 @@
+//! The template language, parsed: plain Rust in, nodes with byte ranges out, no syn types.
+//!
+//! ```text
+//! text        literal text; `{{` and `}}` are literal braces
+//! {a.b:spec}  a value: a field or loop variable, then `.sub` accesses, then a format spec
+//! {#if a}…{#else}…{/if}      `bool` or `Option` field; inside, `{a}` is the value held
+//! {#each items as item}…{/each}
+//! ```
+
+use std::ops::Range;
+
+/// One piece of a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Node {
+    /// Literal text, braces unescaped.
+    Lit(String),
+    /// `{path:spec}`.
+    Value(Value),
+    /// `{#if cond}then{#else}otherwise{/if}`.
+    If {
+        cond: Name,
+        then: Vec<Node>,
+        otherwise: Vec<Node>,
+    },
+    /// `{#each iter as binding}body{/each}`.
+    Each {
+        iter: Name,
+        binding: Name,
+        body: Vec<Node>,
+    },
+}
+
+/// A name used in a template, with where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    /// The name before the first `.`.
+    pub root: String,
+    /// The accesses after it: `["sub", "x"]` for `root.sub.x`.
+    pub rest: Vec<String>,
+    /// Byte range of the whole `{…}` in the template.
+    pub range: Range<usize>,
+}
+
+/// `{path:spec}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    pub name: Name,
+    /// The format spec after `:`, without it; empty for none.
+    pub spec: String,
+}
+
+/// A mistake in a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+    pub range: Range<usize>,
+}
+
+enum Frame {
+    If {
+        cond: Name,
+        then: Option<Vec<Node>>,
+        start: usize,
+    },
+    Each {
+        iter: Name,
+        binding: Name,
+        start: usize,
+    },
+}
+
+impl Frame {
+    fn tag(&self) -> &'static str {
+        match self {
+            Frame::If { .. } => "{#if …}",
+            Frame::Each { .. } => "{#each …}",
+        }
+    }
+}
+
+/// Parses a template, reporting every mistake it can find.
+pub fn parse(template: &str) -> Result<Vec<Node>, Vec<Error>> {
+    let mut errors = Vec::new();
+    // The nodes of the open sections, innermost last; the first is the top level.
+    let mut stack: Vec<(Option<Frame>, Vec<Node>)> = vec![(None, Vec::new())];
+    let mut lit = String::new();
+    let bytes = template.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'{' if bytes.get(i + 1) == Some(&b'{') => {
+                lit.push('{');
+                i += 2;
+            }
+            b'}' if bytes.get(i + 1) == Some(&b'}') => {
+                lit.push('}');
+                i += 2;
+            }
+            b'}' => {
+                errors.push(Error {
+                    message: "unmatched `}` in template; write `}}` for a literal brace".into(),
+                    range: i..i + 1,
+                });
+                i += 1;
+            }
+            b'{' => {
+                let Some(len) = template[i + 1..]
+                    .find(['}', '{'])
+                    .filter(|&n| bytes[i + 1 + n] == b'}')
+                else {
+                    errors.push(Error {
+                        message: "unclosed `{` in template; write `{{` for a literal brace".into(),
+                        range: i..i + 1,
+                    });
+                    i += 1;
+                    continue;
+                };
+                let range = i..i + len + 2;
+                let inner = &template[i + 1..i + 1 + len];
+                i = range.end;
+                // A section tag alone on its line takes the line with it, so that sections
+                // can be written on lines of their own without leaving blank lines.
+                if let Some(after) = standalone(template, &range, inner) {
+                    let line_start = lit.rfind('\n').map_or(0, |n| n + 1);
+                    lit.truncate(line_start);
+                    i = after;
+                }
+                if !lit.is_empty() {
+                    let nodes = &mut stack.last_mut().expect("the top level stays").1;
+                    nodes.push(Node::Lit(std::mem::take(&mut lit)));
+                }
+                if let Err(e) = tag(inner, range, &mut stack) {
+                    errors.push(e);
+                }
+            }
+            _ => {
+                let next = template[i..]
+                    .find(['{', '}'])
+                    .map_or(template.len(), |n| i + n);
+                lit.push_str(&template[i..next]);
+                i = next;
+            }
+        }
+    }
+    if !lit.is_empty() {
+        stack
+            .last_mut()
+            .expect("the top level stays")
+            .1
+            .push(Node::Lit(lit));
+    }
+    while stack.len() > 1 {
+        let (frame, _) = stack.pop().expect("checked");
+        let frame = frame.expect("inner levels have frames");
+        let start = match &frame {
+            Frame::If { start, .. } | Frame::Each { start, .. } => *start,
+        };
+        let close = match frame {
+            Frame::If { .. } => "{/if}",
+            Frame::Each { .. } => "{/each}",
+        };
+        errors.push(Error {
+            message: format!(
+                "unclosed `{}` in template; close it with `{close}`",
+                frame.tag()
+            ),
+            range: start..template.len(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(stack.pop().expect("the top level stays").1)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Where the template goes on after a section tag that stands alone on its line (only
+/// white space around it): past the line's end. `None` for other tags.
+fn standalone(template: &str, range: &Range<usize>, inner: &str) -> Option<usize> {
+    let inner = inner.trim_start();
+    if !inner.starts_with('#') && !inner.starts_with('/') {
+        return None;
+    }
+    let line_start = template[..range.start].rfind('\n').map_or(0, |n| n + 1);
+    if !template[line_start..range.start].trim().is_empty() {
+        return None;
+    }
+    let rest = &template[range.end..];
+    let line_end = rest.find('\n').map_or(rest.len(), |n| n + 1);
+    rest[..line_end]
+        .trim()
+        .is_empty()
+        .then_some(range.end + line_end)
+}
+
+/// Handles one `{…}`.
+fn tag(
+    inner: &str,
+    range: Range<usize>,
+    stack: &mut Vec<(Option<Frame>, Vec<Node>)>,
+) -> Result<(), Error> {
+    let error = |message: String| Error {
+        message,
+        range: range.clone(),
+    };
+    let trimmed = inner.trim();
+    if let Some(section) = trimmed.strip_prefix('#') {
+        let (keyword, rest) = section
+            .split_once(char::is_whitespace)
+            .unwrap_or((section, ""));
+        let rest = rest.trim();
+        match keyword {
+            "if" => {
+                let cond =
+                    name(rest, range.clone()).map_err(|m| error(format!("in `{{#if …}}`: {m}")))?;
+                stack.push((
+                    Some(Frame::If {
+                        cond,
+                        then: None,
+                        start: range.start,
+                    }),
+                    Vec::new(),
+                ));
+                Ok(())
+            }
+            "else" if rest.is_empty() => match stack.last_mut() {
+                Some((
+                    Some(Frame::If {
+                        then: then @ None, ..
+                    }),
+                    nodes,
+                )) => {
+                    *then = Some(std::mem::take(nodes));
+                    Ok(())
+                }
+                Some((Some(Frame::If { .. }), _)) => {
+                    Err(error("a second `{#else}` in one `{#if …}`".into()))
+                }
+                _ => Err(error("`{#else}` outside `{#if …}`".into())),
+            },
+            "each" => {
+                let (iter, binding) = rest
+                    .split_once(" as ")
+                    .ok_or_else(|| error("expected `{#each items as item}`".into()))?;
+                let iter = name(iter.trim(), range.clone())
+                    .map_err(|m| error(format!("in `{{#each …}}`: {m}")))?;
+                let binding = name(binding.trim(), range.clone())
+                    .map_err(|m| error(format!("in `{{#each …}}`: {m}")))?;
+                if !binding.rest.is_empty() {
+                    return Err(error(format!(
+                        "the loop variable `{}` must be a plain name",
+                        binding
+                            .rest
+                            .iter()
+                            .fold(binding.root.clone(), |a, b| a + "." + b)
+                    )));
+                }
+                stack.push((
+                    Some(Frame::Each {
+                        iter,
+                        binding,
+                        start: range.start,
+                    }),
+                    Vec::new(),
+                ));
+                Ok(())
+            }
+            other => Err(error(format!(
+                "unknown section `{{#{other}}}`; expected `{{#if …}}`, `{{#else}}` or `{{#each … as …}}`"
+            ))),
+        }
+    } else if let Some(close) = trimmed.strip_prefix('/') {
+        let close = close.trim();
+        let open = match stack.last() {
+            Some((Some(frame), _)) => Some(frame.tag()),
+            _ => None,
+        };
+        let matches = match (close, open) {
+            ("if", Some("{#if …}")) | ("each", Some("{#each …}")) => true,
+            ("if" | "each", Some(open)) => {
+                return Err(error(format!(
+                    "`{{/{close}}}` closes nothing here: the open section is `{open}`"
+                )));
+            }
+            ("if" | "each", None) => {
+                return Err(error(format!("stray `{{/{close}}}`: no section is open")));
+            }
+            _ => false,
+        };
+        if !matches {
+            return Err(error(format!(
+                "unknown closing tag `{{/{close}}}`; expected `{{/if}}` or `{{/each}}`"
+            )));
+        }
+        let (frame, nodes) = stack.pop().expect("a frame is open");
+        let node = match frame.expect("checked") {
+            Frame::If { cond, then, .. } => match then {
+                Some(then) => Node::If {
+                    cond,
+                    then,
+                    otherwise: nodes,
+                },
+                None => Node::If {
+                    cond,
+                    then: nodes,
+                    otherwise: Vec::new(),
+                },
+            },
+            Frame::Each { iter, binding, .. } => Node::Each {
+                iter,
+                binding,
+                body: nodes,
+            },
+        };
+        stack.last_mut().expect("the top level stays").1.push(node);
+        Ok(())
+    } else {
+        let (path, spec) = match inner.split_once(':') {
+            Some((path, spec)) => (path, spec),
+            None => (inner, ""),
+        };
+        if path.trim().is_empty() {
+            return Err(error(
+                "empty placeholder `{}`: name a field, as in `{service}`".into(),
+            ));
+        }
+        let name = name(path.trim(), range.clone()).map_err(error)?;
+        stack
+            .last_mut()
+            .expect("the top level stays")
+            .1
+            .push(Node::Value(Value {
+                name,
+                spec: spec.to_owned(),
+            }));
+        Ok(())
+    }
+}
+
+/// Parses `root.sub.x`.
+fn name(text: &str, range: Range<usize>) -> Result<Name, String> {
+    let mut parts = text.split('.');
+    let root = parts.next().unwrap_or_default();
+    let is_ident = |s: &str| {
+        let mut chars = s.chars();
+        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
+            && chars.all(|c| c == '_' || c.is_alphanumeric())
+    };
+    let is_index = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if !is_ident(root) {
+        return Err(format!(
+            "`{text}` is not a field name; a placeholder is `{{field}}`, `{{field.sub}}` or `{{field:spec}}`"
+        ));
+    }
+    let rest: Vec<String> = parts.map(str::to_owned).collect();
+    if let Some(bad) = rest.iter().find(|p| !is_ident(p) && !is_index(p)) {
+        return Err(format!("`{bad}` in `{text}` is not a field name"));
+    }
+    Ok(Name {
+        root: root.to_owned(),
+        rest,
+        range,
+    })
+}
+
+/// Every name a template uses, with the loop variables in scope where it stands.
+pub fn visit_names<'a>(
+    nodes: &'a [Node],
+    scope: &mut Vec<&'a str>,
+    f: &mut impl FnMut(&'a Name, &[&'a str]),
+) {
+    for node in nodes {
+        match node {
+            Node::Lit(_) => {}
+            Node::Value(v) => f(&v.name, scope),
+            Node::If {
+                cond,
+                then,
+                otherwise,
+            } => {
+                f(cond, scope);
+                // Inside, the condition's name means the value held.
+                visit_names(then, scope, f);
+                visit_names(otherwise, scope, f);
+            }
+            Node::Each {
+                iter,
+                binding,
+                body,
+            } => {
+                f(iter, scope);
+                scope.push(&binding.root);
+                visit_names(body, scope, f);
+                scope.pop();
+            }
+        }
+    }
+}
+
+/// The template's literal text, with each value replaced by `x` and sections by their bodies:
+/// what markdown checks look at.
+pub fn skeleton(nodes: &[Node]) -> String {
+    let mut out = String::new();
+    fn walk(nodes: &[Node], out: &mut String) {
+        for node in nodes {
+            match node {
+                Node::Lit(s) => out.push_str(s),
+                Node::Value(_) => out.push('x'),
+                Node::If {
+                    then, otherwise, ..
+                } => {
+                    walk(then, out);
+                    walk(otherwise, out);
+                }
+                Node::Each { body, .. } => walk(body, out),
+            }
+        }
+    }
+    walk(nodes, &mut out);
+    out
+}
+
+/// The bytes of literal text in a template.
+pub fn literal_len(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Lit(s) => s.len(),
+            Node::Value(_) => 0,
+            Node::If {
+                then, otherwise, ..
+            } => literal_len(then).max(literal_len(otherwise)),
+            Node::Each { body, .. } => literal_len(body),
+        })
+        .sum()
+}
+
+/// The number of values in a template, sections counted once.
+pub fn value_count(nodes: &[Node]) -> usize {
+    nodes
+        .iter()
+        .map(|node| match node {
+            Node::Lit(_) => 0,
+            Node::Value(_) => 1,
+            Node::If {
+                then, otherwise, ..
+            } => value_count(then).max(value_count(otherwise)),
+            Node::Each { body, .. } => value_count(body),
+        })
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(root: &str, rest: &[&str], spec: &str, range: Range<usize>) -> Node {
+        Node::Value(Value {
+            name: Name {
+                root: root.into(),
+                rest: rest.iter().map(|s| s.to_string()).collect(),
+                range,
+            },
+            spec: spec.into(),
+        })
+    }
+
+    fn errors(template: &str) -> Vec<String> {
+        parse(template)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
+    }
+
+    #[test]
+    fn values_literals_and_braces() {
+        assert_eq!(
+            parse("CPU {cpu:.1}% on {host.name} {{x}}").unwrap(),
+            vec![
+                Node::Lit("CPU ".into()),
+                value("cpu", &[], ".1", 4..12),
+                Node::Lit("% on ".into()),
+                value("host", &["name"], "", 17..28),
+                Node::Lit(" {x}".into()),
+            ]
+        );
+        assert_eq!(parse("").unwrap(), vec![]);
+        assert_eq!(
+            parse("多字节 {名字}").unwrap()[1],
+            value("名字", &[], "", 10..18)
+        );
+    }
+
+    #[test]
+    fn sections_nest() {
+        let nodes =
+            parse("{#if a}A{a}{#else}none{/if}{#each xs as x}{#if x.ok}y{/if}{/each}").unwrap();
+        let [
+            Node::If {
+                cond,
+                then,
+                otherwise,
+            },
+            Node::Each {
+                iter,
+                binding,
+                body,
+            },
+        ] = &nodes[..]
+        else {
+            panic!("{nodes:?}")
+        };
+        assert_eq!(cond.root, "a");
+        assert_eq!(then.len(), 2);
+        assert_eq!(otherwise, &[Node::Lit("none".into())]);
+        assert_eq!((iter.root.as_str(), binding.root.as_str()), ("xs", "x"));
+        assert!(matches!(&body[0], Node::If { cond, .. } if cond.rest == ["ok"]));
+        assert_eq!(skeleton(&nodes), "Axnoney");
+    }
+
+    #[test]
+    fn section_tags_alone_on_their_lines_take_the_line() {
+        let nodes = parse("a\n  {#if x}\nb\n{#else}\nc\n{/if}\nd {#if y}e{/if}\n").unwrap();
+        assert_eq!(skeleton(&nodes), "a\nb\nc\nd e\n");
+        let nodes = parse("{#each xs as x}\n- {x}\n{/each}").unwrap();
+        assert_eq!(skeleton(&nodes), "- x\n");
+    }
+
+    #[test]
+    fn reports_every_mistake() {
+        assert_eq!(
+            errors("a } b {c"),
+            [
+                "unmatched `}` in template; write `}}` for a literal brace",
+                "unclosed `{` in template; write `{{` for a literal brace",
+            ]
+        );
+        assert_eq!(
+            errors("{}"),
+            ["empty placeholder `{}`: name a field, as in `{service}`"]
+        );
+        assert_eq!(
+            errors("{#if a}"),
+            ["unclosed `{#if …}` in template; close it with `{/if}`"]
+        );
+        assert_eq!(errors("{/each}"), ["stray `{/each}`: no section is open"]);
+        assert_eq!(
+            errors("{#each xs as x}{/if}{/each}"),
+            ["`{/if}` closes nothing here: the open section is `{#each …}`"]
+        );
+        assert_eq!(errors("{#else}"), ["`{#else}` outside `{#if …}`"]);
+        assert_eq!(
+            errors("{#if a}{#else}{#else}{/if}"),
+            ["a second `{#else}` in one `{#if …}`"]
+        );
+        assert_eq!(errors("{#each xs}"), ["expected `{#each items as item}`"]);
+        assert!(errors("{#for x}")[0].starts_with("unknown section `{#for}`"));
+        assert!(errors("{a-b}")[0].contains("`a-b` is not a field name"));
+        assert!(errors("{a {b}")[0].starts_with("unclosed `{`"));
+    }
+
+    #[test]
+    fn names_see_their_loop_variables() {
+        let nodes = parse("{a}{#each xs as x}{x.n}{#if b}{b}{/if}{/each}").unwrap();
+        let mut seen = Vec::new();
+        visit_names(&nodes, &mut Vec::new(), &mut |name, scope| {
+            seen.push((name.root.clone(), scope.join(",")));
+        });
+        let seen: Vec<(&str, &str)> = seen.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            seen,
+            [("a", ""), ("xs", ""), ("x", "x"), ("b", "x"), ("b", "x")]
+        );
+    }
+
+    #[test]
+    fn measures_literals_and_values() {
+        let nodes = parse("ab{x}{#if c}long{#else}s{/if}").unwrap();
+        assert_eq!(literal_len(&nodes), 6);
+        assert_eq!(value_count(&nodes), 1);
+    }
+}

@@ -1,0 +1,378 @@
+//! Rules across attributes and templates: what makes a layout DingTalk can send and render.
+
+use syn::LitStr;
+
+use crate::Ctxt;
+use crate::ast::{self, Input, Kind, Orientation, Tpl, Variant};
+use crate::template::{self, Node};
+
+/// DingTalk's limit on a request body, in bytes (`dingtalk_core::spec::MAX_BODY_BYTES`).
+const MAX_BODY_BYTES: usize = 20_000;
+
+/// A variant's layout, checked, its templates parsed.
+pub enum Body {
+    Markdown {
+        title: Tpl,
+        text: Tpl,
+    },
+    ActionCard {
+        title: Tpl,
+        text: Tpl,
+        orientation: Orientation,
+        hide_avatar: bool,
+        buttons: Vec<(Tpl, Tpl)>,
+    },
+    Text {
+        content: Tpl,
+    },
+    Link {
+        title: Tpl,
+        text: Tpl,
+        message_url: Tpl,
+        pic_url: Option<Tpl>,
+    },
+}
+
+/// Checks every variant; `None` where a variant has a mistake (reported in `cx`).
+pub fn check(cx: &Ctxt, input: &Input<'_>) -> Vec<Option<Body>> {
+    input
+        .variants
+        .iter()
+        .map(|v| variant(cx, input, v))
+        .collect()
+}
+
+fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
+    let kind = &v.kind.as_ref()?;
+    let kind_name = kind.kind.name();
+    let is_card = matches!(kind.kind, Kind::ActionCard { .. });
+
+    if !is_card {
+        for button in &v.buttons {
+            cx.error(
+                &button.span,
+                format!("`button` is only for `action_card`, not `{kind_name}`"),
+            );
+        }
+    }
+    for field in &v.fields {
+        let name = field.ident;
+        if field.attrs.buttons && !is_card {
+            cx.error(
+                name,
+                format!("`#[dingtalk(buttons)]` is only for `action_card`, not `{kind_name}`"),
+            );
+        }
+        if !kind.kind.mentions() {
+            for (on, attr) in [
+                (field.attrs.at_mobiles, "at_mobiles"),
+                (field.attrs.at_user_ids, "at_user_ids"),
+                (field.attrs.at_all, "at_all"),
+            ] {
+                if on {
+                    cx.error(
+                        name,
+                        format!(
+                            "`{attr}` on a `{kind_name}`: DingTalk mentions only from `text` and `markdown`"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if v.at_all && !kind.kind.mentions() {
+        cx.error(
+            &kind.span,
+            format!(
+                "`at_all` on a `{kind_name}`: DingTalk mentions only from `text` and `markdown`"
+            ),
+        );
+    }
+    if is_card && v.buttons.is_empty() && !v.fields.iter().any(|f| f.attrs.buttons) {
+        cx.error(
+            &kind.span,
+            "an action card needs a button: add `#[dingtalk(button(title = \"…\", url = \"…\"))]` \
+             or a field marked `#[dingtalk(buttons)]`",
+        );
+    }
+
+    let body = parse(cx, &kind.kind, &v.buttons);
+    let body = body?;
+    let mut ok = true;
+    let mut literal = 0;
+    for (tpl, role) in templates(&body) {
+        ok &= names(cx, input, v, tpl);
+        literal += template::literal_len(&tpl.nodes);
+        match role {
+            Role::Url => ok &= static_url(cx, tpl),
+            Role::Markdown if !v.allow_unrendered_markdown => ok &= renderable(cx, tpl),
+            _ => {}
+        }
+    }
+    if literal > MAX_BODY_BYTES {
+        cx.error_at(
+            v.span,
+            format!(
+                "the literal text of this layout alone is {literal} bytes, over DingTalk's limit of \
+                 {MAX_BODY_BYTES} bytes for a whole message"
+            ),
+        );
+        ok = false;
+    }
+    ok.then_some(body)
+}
+
+fn parse(cx: &Ctxt, kind: &Kind, buttons: &[ast::ButtonAttr]) -> Option<Body> {
+    Some(match kind {
+        Kind::Markdown { title, text } => {
+            let (title, text) = (ast::tpl(cx, title), ast::source_tpl(cx, text));
+            Body::Markdown {
+                title: title?,
+                text: text?,
+            }
+        }
+        Kind::ActionCard {
+            title,
+            text,
+            orientation,
+            hide_avatar,
+        } => {
+            let (title, text) = (ast::tpl(cx, title), ast::source_tpl(cx, text));
+            let buttons: Vec<_> = buttons
+                .iter()
+                .map(|b| Some((ast::tpl(cx, &b.title)?, ast::tpl(cx, &b.url)?)))
+                .collect();
+            Body::ActionCard {
+                title: title?,
+                text: text?,
+                orientation: *orientation,
+                hide_avatar: *hide_avatar,
+                buttons: buttons.into_iter().collect::<Option<_>>()?,
+            }
+        }
+        Kind::Text { content } => Body::Text {
+            content: ast::source_tpl(cx, content)?,
+        },
+        Kind::Link {
+            title,
+            text,
+            message_url,
+            pic_url,
+        } => {
+            let parts = (
+                ast::tpl(cx, title),
+                ast::tpl(cx, text),
+                ast::tpl(cx, message_url),
+                pic_url.as_ref().map(|p| ast::tpl(cx, p)),
+            );
+            Body::Link {
+                title: parts.0?,
+                text: parts.1?,
+                message_url: parts.2?,
+                pic_url: match parts.3 {
+                    Some(p) => Some(p?),
+                    None => None,
+                },
+            }
+        }
+    })
+}
+
+/// How a template's values are written.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Plain text: text messages, titles, link text.
+    Plain,
+    /// Markdown: escaped.
+    Markdown,
+    /// A URL.
+    Url,
+}
+
+/// Every template of a layout, with its role.
+pub fn templates(body: &Body) -> Vec<(&Tpl, Role)> {
+    match body {
+        Body::Markdown { title, text } => vec![(title, Role::Plain), (text, Role::Markdown)],
+        Body::ActionCard {
+            title,
+            text,
+            buttons,
+            ..
+        } => {
+            let mut all = vec![(title, Role::Plain), (text, Role::Markdown)];
+            for (t, u) in buttons {
+                all.push((t, Role::Plain));
+                all.push((u, Role::Url));
+            }
+            all
+        }
+        Body::Text { content } => vec![(content, Role::Plain)],
+        Body::Link {
+            title,
+            text,
+            message_url,
+            pic_url,
+        } => {
+            let mut all = vec![
+                (title, Role::Plain),
+                (text, Role::Plain),
+                (message_url, Role::Url),
+            ];
+            all.extend(pic_url.iter().map(|p| (p, Role::Url)));
+            all
+        }
+    }
+}
+
+/// Every name in the template is a field, or a loop variable where it stands.
+fn names(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>, tpl: &Tpl) -> bool {
+    let fields: Vec<String> = v.fields.iter().map(|f| f.ident.to_string()).collect();
+    let owner = match v.ident {
+        Some(variant) => format!("variant `{}::{variant}`", input.ident),
+        None => format!("`{}`", input.ident),
+    };
+    let mut ok = true;
+    template::visit_names(&tpl.nodes, &mut Vec::new(), &mut |name, scope| {
+        let root = name.root.as_str();
+        if scope.contains(&root) || fields.iter().any(|f| f == root) {
+            return;
+        }
+        ok = false;
+        let candidates = fields
+            .iter()
+            .map(String::as_str)
+            .chain(scope.iter().copied());
+        let hint = match did_you_mean(root, candidates) {
+            Some(best) => format!("; did you mean `{best}`?"),
+            None if fields.is_empty() => "; it has no fields".to_owned(),
+            None => format!("; its fields are {}", list(&fields)),
+        };
+        cx.error(&tpl.lit, format!("no field `{root}` on {owner}{hint}"));
+    });
+    ok
+}
+
+fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(name, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn list(names: &[String]) -> String {
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A URL that starts with literal text must start with a scheme DingTalk opens.
+fn static_url(cx: &Ctxt, tpl: &Tpl) -> bool {
+    let start = match tpl.nodes.first() {
+        Some(Node::Lit(lit)) => lit.as_str(),
+        // Starts with a value: known only at run time.
+        Some(_) => return true,
+        None => "",
+    };
+    let whole = tpl.nodes.len() <= 1;
+    let ok = ["http://", "https://", "dingtalk://"].iter().any(|scheme| {
+        start
+            .get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    });
+    // A literal prefix too short to hold a scheme may be completed by a value: `{scheme}://`.
+    if ok || (!whole && !start.contains(':')) {
+        return true;
+    }
+    cx.error(
+        &tpl.lit,
+        format!(
+            "`{}` is not a URL DingTalk opens: it must start with `http://`, `https://` or `dingtalk://`",
+            tpl.lit.value()
+        ),
+    );
+    false
+}
+
+/// The literal parts of a markdown template hold nothing DingTalk leaves unrendered.
+fn renderable(cx: &Ctxt, tpl: &Tpl) -> bool {
+    let skeleton = template::skeleton(&tpl.nodes);
+    let mut ok = true;
+    let mut report = |lit: &LitStr, what: &str, line: &str| {
+        ok = false;
+        cx.error(
+            lit,
+            format!(
+                "DingTalk does not render {what} in markdown (`{}`); rewrite it, or add \
+                 `#[dingtalk(allow_unrendered_markdown)]`",
+                line.trim()
+            ),
+        );
+    };
+    for line in skeleton.lines() {
+        let t = line.trim();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            report(&tpl.lit, "fenced code", line);
+        } else if is_rule(t) {
+            report(&tpl.lit, "horizontal rules", line);
+        } else if is_table_row(t) {
+            report(&tpl.lit, "tables", line);
+        } else if has_strikethrough(t) {
+            report(&tpl.lit, "strikethrough", line);
+        }
+    }
+    ok
+}
+
+/// `---`, `***`, `___`, `- - -`: three or more of one mark and nothing else.
+fn is_rule(line: &str) -> bool {
+    let marks: Vec<char> = line.chars().filter(|c| !c.is_whitespace()).collect();
+    marks.len() >= 3 && ['-', '*', '_'].iter().any(|m| marks.iter().all(|c| c == m))
+}
+
+/// `| a | b |`, or a delimiter row such as `|---|:--:|` or `--- | ---`.
+fn is_table_row(line: &str) -> bool {
+    let delimiter = line.contains('|')
+        && line.contains("---")
+        && line
+            .chars()
+            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'));
+    let piped = line.len() > 1 && line.starts_with('|') && line.ends_with('|');
+    delimiter || piped
+}
+
+fn has_strikethrough(line: &str) -> bool {
+    line.split("~~").count() >= 3
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_unrendered_markdown() {
+        for rule in ["---", "***", "_ _ _", "-----"] {
+            assert!(is_rule(rule), "{rule}");
+        }
+        for not in ["--", "- item", "-*-", "x---"] {
+            assert!(!is_rule(not), "{not}");
+        }
+        for row in ["| a | b |", "|---|---|", "--- | ---", "|:--:|"] {
+            assert!(is_table_row(row), "{row}");
+        }
+        for not in ["a | b", "|", "x"] {
+            assert!(!is_table_row(not), "{not}");
+        }
+        assert!(has_strikethrough("a ~~gone~~ b"));
+        assert!(!has_strikethrough("a ~~ b"));
+    }
+
+    #[test]
+    fn suggests_close_names() {
+        let fields = ["service", "status", "version"];
+        assert_eq!(did_you_mean("sevice", fields.into_iter()), Some("service"));
+        assert_eq!(did_you_mean("zzz", fields.into_iter()), None);
+    }
+}

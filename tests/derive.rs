@@ -1,0 +1,314 @@
+//! `#[derive(Message)]`: the exact payload of every kind and feature.
+
+use std::fmt;
+
+use dingtalk::{Button, Message, RawMarkdown};
+use serde_json::{Value, json};
+
+fn json_of(message: &impl Message) -> Value {
+    serde_json::from_str(&message.to_payload().to_json()).unwrap()
+}
+
+#[derive(Clone, Copy)]
+enum Status {
+    Ok,
+    Failed,
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Status::Ok => "ok",
+            Status::Failed => "failed",
+        })
+    }
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "Deploy {service}: {status}",
+    text = "### {service} {version}\n- status: **{status}**\n- [logs]({logs_url})",
+))]
+struct Deployed {
+    service: String,
+    version: String,
+    status: Status,
+    logs_url: String,
+    #[dingtalk(at_mobiles)]
+    oncall: Vec<String>,
+}
+
+#[test]
+fn markdown_with_mentions() {
+    let d = Deployed {
+        service: "billing".into(),
+        version: "v2.4".into(),
+        status: Status::Ok,
+        logs_url: "https://ci.example.com/logs?id=7&x=a_b".into(),
+        oncall: vec!["13800000000".into()],
+    };
+    assert_eq!(
+        json_of(&d),
+        json!({
+            "msgtype": "markdown",
+            "markdown": {
+                "title": "Deploy billing: ok",
+                "text": "### billing v2.4  \n- status: **ok**  \n- [logs](https://ci.example.com/logs?id=7&x=a_b)\n\n@13800000000"
+            },
+            "at": {"atMobiles": ["13800000000"]}
+        })
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(action_card(
+    title = "Leave request from {who}",
+    path = "tests/templates/leave.md",
+    orientation = "horizontal"
+))]
+#[dingtalk(button(title = "Approve", url = "{approve_url}"))]
+#[dingtalk(button(title = "Reject", url = "https://hr.example.com/leave/{id}/reject"))]
+struct LeaveRequest {
+    who: String,
+    days: u32,
+    note: Option<String>,
+    id: String,
+    approve_url: String,
+}
+
+#[test]
+fn action_card_from_a_file_with_buttons() {
+    let leave = LeaveRequest {
+        who: "Alice".into(),
+        days: 3,
+        note: Some("back on *Monday*".into()),
+        id: "a b/c".into(),
+        approve_url: "https://hr.example.com/leave/1/approve".into(),
+    };
+    assert_eq!(
+        json_of(&leave),
+        json!({"msgtype": "actionCard", "actionCard": {
+            "title": "Leave request from Alice",
+            "text": "### Leave request\n\n**Alice** asks for 3 days off.  \n> back on \\*Monday\\*  \n",
+            "btns": [
+                {"title": "Approve", "actionURL": "https://hr.example.com/leave/1/approve"},
+                {"title": "Reject", "actionURL": "https://hr.example.com/leave/a%20b%2Fc/reject"}
+            ],
+            "btnOrientation": "1",
+            "hideAvatar": "0"
+        }})
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(text(content = "CPU {cpu:.1}% on {host}"))]
+struct CpuHigh {
+    cpu: f64,
+    host: String,
+}
+
+#[test]
+fn text_with_a_format_spec() {
+    let m = CpuHigh {
+        cpu: 97.345,
+        host: "db-1".into(),
+    };
+    assert_eq!(
+        m.to_payload().to_json(),
+        r#"{"msgtype":"text","text":{"content":"CPU 97.3% on db-1"}}"#
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "{title}", text = "{body}\n\n{summary}"))]
+struct Escaping<'a> {
+    title: &'a str,
+    body: &'a str,
+    #[dingtalk(raw)]
+    summary: &'a str,
+}
+
+#[test]
+fn values_are_escaped_in_markdown_but_not_in_titles() {
+    let m = Escaping {
+        title: "# *t*",
+        body: "# hi\n- [x](y) <font>",
+        summary: "**raw**",
+    };
+    let p = json_of(&m);
+    assert_eq!(p["markdown"]["title"], "# *t*");
+    assert_eq!(
+        p["markdown"]["text"],
+        "\\# hi  \n\\- \\[x\\](y) &lt;font&gt;\n\n**raw**"
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "Report",
+    text = "{#each checks as c}- {c.name}: {c.result}\n{/each}{footer}"
+))]
+struct Report<T: fmt::Display> {
+    checks: Vec<Check>,
+    footer: RawMarkdown<T>,
+}
+
+struct Check {
+    name: &'static str,
+    result: Status,
+}
+
+#[test]
+fn loops_generics_and_raw_wrappers() {
+    let r = Report {
+        checks: vec![
+            Check {
+                name: "unit",
+                result: Status::Ok,
+            },
+            Check {
+                name: "e2e",
+                result: Status::Failed,
+            },
+        ],
+        footer: RawMarkdown("**2** checks"),
+    };
+    assert_eq!(
+        json_of(&r)["markdown"]["text"],
+        "- unit: ok  \n- e2e: failed  \n**2** checks"
+    );
+}
+
+#[derive(Message)]
+enum Alert {
+    #[dingtalk(markdown(
+        title = "FIRING {name}",
+        text = "**{name}** is firing{#if value}: {value}{/if}"
+    ))]
+    #[dingtalk(at_all)]
+    Firing { name: String, value: Option<f64> },
+    #[dingtalk(text(content = "resolved: {name}"))]
+    Resolved { name: String },
+}
+
+#[test]
+fn enums_carry_a_layout_per_variant() {
+    let firing = Alert::Firing {
+        name: "cpu".into(),
+        value: Some(0.97),
+    };
+    assert_eq!(
+        json_of(&firing),
+        json!({"msgtype": "markdown", "markdown": {"title": "FIRING cpu", "text": "**cpu** is firing: 0.97"}, "at": {"isAtAll": true}})
+    );
+    let firing = Alert::Firing {
+        name: "cpu".into(),
+        value: None,
+    };
+    assert_eq!(json_of(&firing)["markdown"]["text"], "**cpu** is firing");
+    assert_eq!(
+        json_of(&Alert::Resolved { name: "cpu".into() }),
+        json!({"msgtype": "text", "text": {"content": "resolved: cpu"}})
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(link(
+    title = "{title}",
+    text = "build {n}",
+    message_url = "https://ci.example.com/b/{n}",
+    pic_url = "{pic}"
+))]
+#[dingtalk(pc_slide = true)]
+struct Build {
+    title: String,
+    n: u32,
+    pic: String,
+}
+
+#[test]
+fn links_open_in_the_side_panel() {
+    let b = Build {
+        title: "CI".into(),
+        n: 42,
+        pic: "https://x/p.png".into(),
+    };
+    assert_eq!(
+        json_of(&b),
+        json!({"msgtype": "link", "link": {
+            "title": "CI", "text": "build 42",
+            "messageUrl": "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fci.example.com%2Fb%2F42&pc_slide=true",
+            "picUrl": "https://x/p.png"
+        }})
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(action_card(title = "Pick", text = "choose one", hide_avatar = true))]
+struct Dynamic {
+    #[dingtalk(buttons)]
+    choices: Vec<Button>,
+}
+
+#[test]
+fn buttons_decided_at_run_time() {
+    let one = Dynamic {
+        choices: vec![Button::new("A", "https://a")],
+    };
+    assert_eq!(json_of(&one)["actionCard"]["singleURL"], "https://a");
+    let two = Dynamic {
+        choices: vec![Button::new("A", "https://a"), Button::new("B", "https://b")],
+    };
+    assert_eq!(json_of(&two)["actionCard"]["btns"][1]["title"], "B");
+    assert_eq!(json_of(&two)["actionCard"]["hideAvatar"], "1");
+}
+
+#[derive(Message)]
+#[dingtalk(text(content = "{msg}"))]
+struct Mentions<'a> {
+    msg: &'a str,
+    #[dingtalk(at_mobiles)]
+    mobile: Option<String>,
+    #[dingtalk(at_user_ids)]
+    users: &'a [&'a str],
+    #[dingtalk(at_all)]
+    everyone: bool,
+}
+
+#[test]
+fn mention_fields_of_every_shape() {
+    let m = Mentions {
+        msg: "hi",
+        mobile: Some("138".into()),
+        users: &["u1", "u2"],
+        everyone: true,
+    };
+    assert_eq!(
+        json_of(&m),
+        json!({"msgtype": "text", "text": {"content": "hi @138 @u1 @u2"}, "at": {"atMobiles": ["138"], "atUserIds": ["u1", "u2"], "isAtAll": true}})
+    );
+    let none = Mentions {
+        msg: "hi",
+        mobile: None,
+        users: &[],
+        everyone: false,
+    };
+    assert_eq!(
+        json_of(&none),
+        json!({"msgtype": "text", "text": {"content": "hi"}})
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "t", text = "a\n{v}\nb"), newlines = "preserve")]
+struct Preserved {
+    v: &'static str,
+}
+
+#[test]
+fn newlines_can_be_preserved() {
+    assert_eq!(
+        json_of(&Preserved { v: "x\ny" })["markdown"]["text"],
+        "a\nx\ny\nb"
+    );
+}
