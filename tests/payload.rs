@@ -181,6 +181,17 @@ fn reads_what_other_clients_write() {
     assert_eq!(single.button_list(), [Button::new("s", "su")]);
     assert_eq!(single.button_orientation(), ButtonOrientation::Horizontal);
 
+    // Mobiles as numbers, blanks and repeats: read as the builders would make them.
+    let numbers = Payload::from_json(
+        r#"{"msgtype":"text","text":{"content":"x"},"at":{"atMobiles":[13800000000,"","13800000000"]}}"#,
+    )
+    .unwrap();
+    assert_eq!(numbers.at().unwrap().mobiles(), ["13800000000"]);
+    assert_eq!(
+        numbers.to_json(),
+        r#"{"msgtype":"text","text":{"content":"x @13800000000"},"at":{"atMobiles":["13800000000"]}}"#
+    );
+
     let text = Payload::from_json(
         r#"{"msgtype":"text","text":{"content":"x"},"at":{"atMobiles":null,"isAtAll":"true"},"msgUuid":"m"}"#,
     )

@@ -231,7 +231,7 @@ async fn an_unknown_token_and_a_foreign_ip_are_told_apart() {
     refused(&sandbox, &robot, ErrorKind::InvalidToken, Some(300_001)).await;
 
     let sandbox = Sandbox::builder()
-        .ip_allowlist(["192.0.2.1".parse().unwrap()])
+        .ip_allowlist(["192.0.2.1".parse::<std::net::IpAddr>().unwrap()])
         .start()
         .await
         .unwrap();

@@ -13,6 +13,7 @@ use dingtalk_sandbox::{Fault, Sandbox};
 
 const TOKEN: &str = "tokenAAAA1111secret";
 const SECRET: &str = "SECbbbb2222secret";
+const WRONG_SECRET: &str = "SECwrongwrong";
 
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
@@ -44,7 +45,7 @@ fn logs() -> &'static Captured {
 
 /// Fails the test if `text` shows the token, the secret, or a signature.
 fn assert_clean(what: &str, text: &str) {
-    for secret in [TOKEN, SECRET, "sign=", "timestamp="] {
+    for secret in [TOKEN, SECRET, WRONG_SECRET, "sign=", "timestamp="] {
         assert!(!text.contains(secret), "{what} shows `{secret}`:\n{text}");
     }
 }
@@ -99,7 +100,7 @@ async fn not_in_success_logs_or_debug_output() {
 #[tokio::test]
 async fn not_in_errors_dingtalk_answers() {
     let sandbox = sandbox().await;
-    let wrong_secret = robot_for(&sandbox, "SECwrongwrong");
+    let wrong_secret = robot_for(&sandbox, WRONG_SECRET);
     assert_error_clean(
         &wrong_secret
             .send(&Payload::text("deploy"))

@@ -27,7 +27,7 @@ pub enum ErrorKind {
     IpNotAllowed,
     /// The robot is throttled for sending more than 20 messages a minute (`130101`, `410100`).
     RateLimited,
-    /// The access_token is unknown (`300001`, `300005`), or a session webhook has expired.
+    /// The access_token is unknown (`300001`, `300005`).
     InvalidToken,
     /// The robot was disabled (`400102`).
     RobotDisabled,
@@ -204,6 +204,30 @@ impl Error {
         e.inner.errcode = Some(code);
         e.inner.errmsg = Some(errmsg);
         e
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    /// A short lowercase description: `signature mismatch`, `rate limited`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ErrorKind::KeywordMismatch => "keyword mismatch",
+            ErrorKind::SignatureMismatch => "signature mismatch",
+            ErrorKind::TimestampExpired => "timestamp expired",
+            ErrorKind::IpNotAllowed => "ip not allowed",
+            ErrorKind::RateLimited => "rate limited",
+            ErrorKind::InvalidToken => "invalid token",
+            ErrorKind::RobotDisabled => "robot disabled",
+            ErrorKind::RobotNotFound => "robot not found",
+            ErrorKind::GroupDissolved => "group dissolved",
+            ErrorKind::PayloadTooLarge => "payload too large",
+            ErrorKind::InvalidMessage => "invalid message",
+            ErrorKind::InvalidConfig => "invalid configuration",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Transport => "transport failure",
+            ErrorKind::Server => "server failure",
+            ErrorKind::Api => "refused by DingTalk",
+        })
     }
 }
 

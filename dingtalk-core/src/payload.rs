@@ -254,7 +254,7 @@ impl At {
         self.mobiles.is_empty() && self.user_ids.is_empty() && !self.all
     }
 
-    fn add<I, S>(list: &mut Vec<String>, ids: I)
+    pub(crate) fn add<I, S>(list: &mut Vec<String>, ids: I)
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
@@ -296,12 +296,16 @@ impl At {
     }
 }
 
-/// Whether `text` holds `@id` as a whole mention: `@138` is not in `@1380`.
+/// Whether `text` holds `@id` as a whole mention: `@138` is not in `@1380`, nor in
+/// `ops@138`, an email address.
 fn mentions(text: &str, id: &str) -> bool {
+    // ASCII only: Chinese text runs straight into a mention (`请@张三`).
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.';
     let needle_len = id.len() + 1;
     text.match_indices('@').any(|(at, _)| {
         let rest = &text[at + 1..];
-        rest.starts_with(id)
+        !text[..at].chars().next_back().is_some_and(is_word)
+            && rest.starts_with(id)
             && !text[at + needle_len..]
                 .chars()
                 .next()
@@ -571,7 +575,7 @@ impl FeedLink {
     }
 
     /// The picture's address (`picURL`).
-    pub fn pic_url(&self) -> &str {
+    pub fn picture_url(&self) -> &str {
         &self.pic_url
     }
 }
@@ -629,6 +633,7 @@ mod tests {
         assert!(!mentions("hi 138", "138"));
         assert!(mentions("@1380 and @138", "138"));
         assert!(mentions("多字节@张三。", "张三"));
+        assert!(!mentions("mail ops@138", "138"));
     }
 
     #[test]

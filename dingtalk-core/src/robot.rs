@@ -112,6 +112,10 @@ impl Robot {
     /// The checks: every required field is filled ([`ErrorKind::InvalidMessage`]), a reader
     /// sees at least one of the configured keywords ([`ErrorKind::KeywordMismatch`]), and the
     /// body is at most 20,000 bytes ([`ErrorKind::PayloadTooLarge`]).
+    ///
+    /// [`ErrorKind::InvalidMessage`]: crate::ErrorKind::InvalidMessage
+    /// [`ErrorKind::KeywordMismatch`]: crate::ErrorKind::KeywordMismatch
+    /// [`ErrorKind::PayloadTooLarge`]: crate::ErrorKind::PayloadTooLarge
     pub fn check<M: Message + ?Sized>(&self, message: &M) -> Result<String, Error> {
         self.prepare(&message.to_payload())
     }
@@ -146,7 +150,7 @@ impl Robot {
         );
         async {
             let body = self.prepare(&payload).inspect_err(|e| {
-                tracing::warn!(error = %e, kind = ?e.kind(), "message refused before sending");
+                tracing::debug!(error = %e, kind = ?e.kind(), "message refused before sending");
             })?;
             let bytes = body.len();
             let result = self.post(body).await;
@@ -156,7 +160,7 @@ impl Robot {
                     elapsed_ms = receipt.elapsed.as_millis() as u64,
                     "delivered"
                 ),
-                Err(e) => tracing::warn!(
+                Err(e) => tracing::debug!(
                     bytes,
                     errcode = e.errcode(),
                     kind = ?e.kind(),
@@ -265,8 +269,8 @@ impl RobotBuilder {
         self.keywords.extend(
             keywords
                 .into_iter()
-                .map(Into::into)
-                .filter(|k| !k.trim().is_empty()),
+                .map(|k| k.into().trim().to_owned())
+                .filter(|k| !k.is_empty()),
         );
         self
     }
@@ -385,6 +389,11 @@ mod tests {
         .unwrap();
         let robot = b.build().unwrap();
         assert_eq!(robot.keywords(), ["deploy", "alert", "告警"]);
+        let trimmed = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=t")
+            .keywords([" deploy ", "deploy", " "])
+            .build()
+            .unwrap();
+        assert_eq!(trimmed.keywords(), ["deploy"]);
         assert!(robot.inner.secret.is_some());
 
         let e = from_map(&[("DINGTALK_SECRET", "SECabc")]).unwrap_err();

@@ -45,7 +45,7 @@ pub fn verify(secret: &str, timestamp_ms: i64, signature: &str) -> bool {
 }
 
 /// A robot's signing secret (the `SEC…` string). Its `Debug` output never shows it.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Secret(String);
 
 impl Secret {

@@ -141,17 +141,17 @@ pub enum SecurityFailure {
 ///
 /// Returns `None` for a wording this crate does not know.
 pub fn classify_security(errmsg: &str) -> Option<SecurityFailure> {
-    let lower = errmsg.to_ascii_lowercase();
-    if lower.contains("keywords not in content") || errmsg.contains("关键词不匹配") {
+    // Only the `description` part says what failed: a `solution` may name other things (the
+    // signature's advice mentions the timestamp).
+    let description = errmsg.split(";solution").next().unwrap_or(errmsg);
+    let lower = description.to_ascii_lowercase();
+    if lower.contains("keyword") || description.contains("关键词") {
         Some(SecurityFailure::Keywords)
-    } else if lower.contains("sign not match") || errmsg.contains("签名不匹配") {
-        Some(SecurityFailure::Signature)
-    } else if lower.contains("invalid timestamp")
-        || errmsg.contains("签名过期")
-        || errmsg.contains("时间戳")
-    {
+    } else if lower.contains("timestamp") || description.contains("签名过期") {
         Some(SecurityFailure::Timestamp)
-    } else if lower.contains("whitelist") || errmsg.contains("白名单") {
+    } else if lower.contains("sign") || description.contains("签名") {
+        Some(SecurityFailure::Signature)
+    } else if lower.contains("whitelist") || description.contains("白名单") {
         Some(SecurityFailure::IpAllowlist)
     } else {
         None
@@ -174,6 +174,10 @@ mod tests {
             (errmsg::INVALID_TIMESTAMP_ZH, Timestamp),
             ("ip 1.2.3.4 not in whitelist", IpAllowlist),
             ("description:ip地址不在白名单;", IpAllowlist),
+            (
+                "description:签名校验失败;solution:请确认时间戳和签名;",
+                Signature,
+            ),
         ];
         for (msg, want) in cases {
             assert_eq!(classify_security(msg), Some(want), "{msg}");

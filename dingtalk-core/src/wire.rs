@@ -21,9 +21,11 @@ impl Payload {
         serde_json::to_string(self).expect("a payload always serializes")
     }
 
-    /// Reads a payload from JSON as any client may write it.
-    pub fn from_json(json: &str) -> Result<Payload, serde_json::Error> {
+    /// Reads a payload from JSON as any client may write it. A body that is not a message
+    /// of a known type is an [`ErrorKind::InvalidMessage`](crate::ErrorKind::InvalidMessage).
+    pub fn from_json(json: &str) -> Result<Payload, crate::Error> {
         serde_json::from_str(json)
+            .map_err(|e| crate::Error::invalid_message(format!("not a DingTalk message: {e}")))
     }
 }
 
@@ -215,6 +217,24 @@ fn list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, 
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
+/// A list of ids, some of which clients send as numbers (mobiles).
+fn ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Id {
+        Str(String),
+        Num(serde_json::Number),
+    }
+    Ok(Option::<Vec<Id>>::deserialize(d)?
+        .unwrap_or_default()
+        .into_iter()
+        .map(|id| match id {
+            Id::Str(s) => s,
+            Id::Num(n) => n.to_string(),
+        })
+        .collect())
+}
+
 #[derive(Deserialize)]
 struct PayloadIn {
     #[serde(default, deserialize_with = "string")]
@@ -302,9 +322,9 @@ struct FeedLinkIn {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AtIn {
-    #[serde(default, deserialize_with = "list")]
+    #[serde(default, deserialize_with = "ids")]
     at_mobiles: Vec<String>,
-    #[serde(default, deserialize_with = "list")]
+    #[serde(default, deserialize_with = "ids")]
     at_user_ids: Vec<String>,
     #[serde(default, deserialize_with = "loose_flag")]
     is_at_all: bool,
@@ -312,12 +332,14 @@ struct AtIn {
 
 impl From<Option<AtIn>> for At {
     fn from(at: Option<AtIn>) -> At {
-        at.map(|at| At {
-            mobiles: at.at_mobiles,
-            user_ids: at.at_user_ids,
-            all: at.is_at_all,
-        })
-        .unwrap_or_default()
+        let mut out = At::default();
+        if let Some(at) = at {
+            // Cleaned as the builders clean them: trimmed, no empties, no repeats.
+            At::add(&mut out.mobiles, at.at_mobiles);
+            At::add(&mut out.user_ids, at.at_user_ids);
+            out.all = at.is_at_all;
+        }
+        out
     }
 }
 

@@ -100,7 +100,8 @@ impl Received {
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {
-    /// Answers with this HTTP status (a 5xx, say) and a short plain-text body.
+    /// Answers with this HTTP status (a 5xx, say) and a short plain-text body. A number that
+    /// is not an HTTP status (outside 100–999) is answered as 500.
     Status(u16),
     /// Reads the request, then closes the connection without an answer.
     Drop,
@@ -127,6 +128,7 @@ impl Fault {
 
 /// One request the sandbox answered, and how.
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Exchange {
     /// The HTTP method.
     pub method: String,
@@ -216,11 +218,12 @@ impl Sandbox {
         self.addr
     }
 
-    /// The robot's full webhook URL, access_token included.
+    /// The robot's full webhook URL, access_token included. A sandbox listening on every
+    /// interface (`0.0.0.0`, `::`) gives its loopback address.
     pub fn webhook_url(&self) -> String {
         format!(
-            "http://{}{}?access_token={}",
-            self.addr,
+            "{}{}?access_token={}",
+            self.base_url(),
             spec::SEND_PATH,
             url::form_urlencoded::byte_serialize(self.token.as_bytes()).collect::<String>()
         )
@@ -228,7 +231,14 @@ impl Sandbox {
 
     /// The base URL, `http://127.0.0.1:<port>`.
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let mut addr = self.addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr.ip() {
+                IpAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(_) => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            });
+        }
+        format!("http://{addr}")
     }
 
     /// Every message accepted so far, in order of arrival.
@@ -317,9 +327,14 @@ impl SandboxBuilder {
         self
     }
 
-    /// Turns the IP allowlist on: only requests from these addresses are accepted.
-    pub fn ip_allowlist(mut self, ips: impl IntoIterator<Item = IpAddr>) -> Self {
-        self.robot.ip_allowlist = Some(ips.into_iter().collect());
+    /// Turns the IP allowlist on: only requests from these addresses or ranges
+    /// (`IpAddr`s or [`ipnet::IpNet`]s such as `10.0.0.0/8`) are accepted.
+    pub fn ip_allowlist<I, N>(mut self, allowed: I) -> Self
+    where
+        I: IntoIterator<Item = N>,
+        N: Into<ipnet::IpNet>,
+    {
+        self.robot.ip_allowlist = Some(allowed.into_iter().map(Into::into).collect());
         self
     }
 

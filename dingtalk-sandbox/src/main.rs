@@ -39,9 +39,19 @@ struct Args {
     /// How long a robot over the limit is throttled, in milliseconds.
     #[arg(long, default_value_t = 600_000)]
     penalty_ms: u64,
+    /// Accept requests only from this address or range, e.g. 127.0.0.1 or 10.0.0.0/8
+    /// (repeat for several).
+    #[arg(long = "allow-ip", value_name = "IP_OR_RANGE", value_parser = parse_net)]
+    allow_ips: Vec<ipnet::IpNet>,
     /// Answer in DingTalk's structured Chinese errmsg wording.
     #[arg(long)]
     structured_errmsgs: bool,
+}
+
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(Into::into))
+        .map_err(|_| format!("`{s}` is not an IP address or range"))
 }
 
 #[tokio::main]
@@ -56,6 +66,9 @@ async fn main() -> std::io::Result<()> {
         .structured_errmsgs(args.structured_errmsgs);
     if let Some(secret) = args.secret {
         builder = builder.secret(secret);
+    }
+    if !args.allow_ips.is_empty() {
+        builder = builder.ip_allowlist(args.allow_ips);
     }
     let sandbox = builder.start().await?;
     let mut exchanges = sandbox.subscribe();

@@ -29,12 +29,12 @@ use dingtalk_core::spec::{self, errcode, errmsg};
 use tokio::time::Instant;
 
 /// The robot a sandbox plays: its credentials, security settings and limits.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) struct Robot {
     pub token: String,
     pub secret: Option<String>,
     pub keywords: Vec<String>,
-    pub ip_allowlist: Option<Vec<IpAddr>>,
+    pub ip_allowlist: Option<Vec<ipnet::IpNet>>,
     pub signature_window: Duration,
     pub clock_offset_ms: i64,
     pub structured_errmsgs: bool,
@@ -64,6 +64,20 @@ pub(crate) struct Request<'a> {
     pub body: &'a [u8],
 }
 
+impl std::fmt::Debug for Robot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Robot")
+            .field("token", &"<redacted>")
+            .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
+            .field("keywords", &self.keywords)
+            .field("ip_allowlist", &self.ip_allowlist)
+            .field("signature_window", &self.signature_window)
+            .field("clock_offset_ms", &self.clock_offset_ms)
+            .field("structured_errmsgs", &self.structured_errmsgs)
+            .finish()
+    }
+}
+
 impl Robot {
     fn wording(&self, classic: &'static str, structured: &'static str) -> &'static str {
         if self.structured_errmsgs {
@@ -78,7 +92,9 @@ impl Robot {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default()
             .as_millis();
-        i64::try_from(now).unwrap_or(i64::MAX) + self.clock_offset_ms
+        i64::try_from(now)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.clock_offset_ms)
     }
 
     /// Checks 1–3: who is sending.
@@ -86,6 +102,11 @@ impl Robot {
         let mut token = None;
         let mut timestamp = None;
         let mut sign = None;
+        // The sign as sent, before decoding: it must have been percent-encoded.
+        let raw_sign = request
+            .query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("sign="));
         for (name, value) in url::form_urlencoded::parse(request.query.as_bytes()) {
             match &*name {
                 "access_token" => token = Some(value),
@@ -101,7 +122,7 @@ impl Robot {
             ));
         }
         if let Some(allowed) = &self.ip_allowlist
-            && !allowed.contains(&request.peer)
+            && !allowed.iter().any(|net| net.contains(&request.peer))
         {
             return Err(Refusal::new(
                 errcode::SECURITY,
@@ -133,7 +154,10 @@ impl Robot {
                     self.wording(errmsg::INVALID_TIMESTAMP, errmsg::INVALID_TIMESTAMP_ZH),
                 )
             })?;
-        if dingtalk_core::verify(secret, ts, &sign) {
+        // Base64 holds `+`, `/` and `=`, which a sign encoded exactly once never shows: one not
+        // encoded at all is refused even where decoding would happen to restore it.
+        let encoded_once = raw_sign.is_some_and(|raw| !raw.contains(['+', '/', '=']));
+        if encoded_once && dingtalk_core::verify(secret, ts, &sign) {
             Ok(())
         } else {
             Err(sign_not_match())
@@ -236,7 +260,12 @@ impl RateLimiter {
             self.admitted.pop_front();
         }
         if self.admitted.len() >= self.max as usize {
-            self.throttled_until = Some(now + self.penalty);
+            // A penalty too long to add is one that never ends: about 30 years.
+            let forever = Duration::from_secs(30 * 365 * 24 * 60 * 60);
+            self.throttled_until = Some(
+                now.checked_add(self.penalty)
+                    .unwrap_or_else(|| now + forever),
+            );
             return Err(throttled());
         }
         self.admitted.push_back(now);

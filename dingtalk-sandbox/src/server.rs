@@ -29,7 +29,9 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
+                // Out of file descriptors, say: wait rather than spin.
                 tracing::warn!(error = %e, "sandbox: accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                 continue;
             }
         };

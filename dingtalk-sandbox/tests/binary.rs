@@ -61,3 +61,37 @@ fn prints_its_webhook_then_a_line_per_request_and_lists_messages() {
     assert_eq!(listed, format!("[{body}]"));
     assert_eq!(lines.next().unwrap().unwrap(), "GET /_sandbox/messages 200");
 }
+
+#[test]
+fn enforces_a_secret_and_an_allowlist_given_as_flags() {
+    let child = Command::new(env!("CARGO_BIN_EXE_dingtalk-sandbox"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--secret",
+            "SECflag",
+            "--allow-ip",
+            "192.0.2.0/24",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let webhook = lines.next().unwrap().unwrap();
+    let (addr, target) = webhook
+        .strip_prefix("http://")
+        .unwrap()
+        .split_once('/')
+        .unwrap();
+    let body = r#"{"msgtype":"text","text":{"content":"x"}}"#;
+    let request = format!(
+        "POST /{target} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    // Loopback is not in 192.0.2.0/24: the allowlist answers before the missing signature.
+    assert_eq!(
+        http(addr, &request),
+        r#"{"errcode":310000,"errmsg":"ip 127.0.0.1 not in whitelist"}"#
+    );
+}
