@@ -15,6 +15,9 @@ use crate::template::{self, Node};
 #[derive(Default)]
 pub struct LayoutAttrs {
     pub kinds: Vec<KindAttr>,
+    /// Whether a kind was written, valid or not: a broken one is reported where it stands,
+    /// not again as a missing layout.
+    pub kind_written: bool,
     pub buttons: Vec<ButtonAttr>,
     pub at_all: bool,
     pub allow_unrendered_markdown: bool,
@@ -257,7 +260,7 @@ fn variant<'a>(
         Some(v) => format!("variant `{v}`"),
         None => "this type".to_owned(),
     };
-    if own.kinds.is_empty() {
+    if !own.kind_written {
         cx.error_at(
             span,
             format!(

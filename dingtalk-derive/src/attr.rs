@@ -23,6 +23,7 @@ pub fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                 // #[dingtalk(text(content = "…" | path = "…"))]
                 // #[dingtalk(link(title, text, message_url, pic_url))]
                 "markdown" | "action_card" | "text" | "link" => {
+                    out.kind_written = true;
                     if let Some(kind) = kind(cx, &meta, &key) {
                         out.kinds.push(kind);
                     }

@@ -73,7 +73,7 @@ fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
                     cx.error(
                         name,
                         format!(
-                            "`{attr}` on a `{kind_name}`: DingTalk mentions only from `text` and `markdown`"
+                            "`{attr}` is not for `{kind_name}`: DingTalk mentions only from `text` and `markdown`"
                         ),
                     );
                 }
@@ -84,7 +84,7 @@ fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
         cx.error(
             &kind.span,
             format!(
-                "`at_all` on a `{kind_name}`: DingTalk mentions only from `text` and `markdown`"
+                "`at_all` is not for `{kind_name}`: DingTalk mentions only from `text` and `markdown`"
             ),
         );
     }
@@ -96,11 +96,11 @@ fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
         );
     }
 
-    let body = parse(cx, &kind.kind, &v.buttons);
-    let body = body?;
-    let mut ok = true;
+    // Every template is parsed and checked, so that a mistake in one hides none in another.
+    let mut parsed = parse(cx, &kind.kind, &v.buttons);
+    let mut ok = parsed.iter().all(Option::is_some);
     let mut literal = 0;
-    for (tpl, role) in templates(&body) {
+    for (tpl, role) in parsed.iter().flatten() {
         ok &= names(cx, input, v, tpl);
         literal += template::literal_len(&tpl.nodes);
         match role {
@@ -119,63 +119,75 @@ fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
         );
         ok = false;
     }
-    ok.then_some(body)
-}
-
-fn parse(cx: &Ctxt, kind: &Kind, buttons: &[ast::ButtonAttr]) -> Option<Body> {
-    Some(match kind {
-        Kind::Markdown { title, text } => {
-            let (title, text) = (ast::tpl(cx, title), ast::source_tpl(cx, text));
-            Body::Markdown {
-                title: title?,
-                text: text?,
-            }
-        }
+    if !ok {
+        return None;
+    }
+    let mut next = || parsed.remove(0).map(|(tpl, _)| tpl).expect("all parsed");
+    Some(match &kind.kind {
+        Kind::Markdown { .. } => Body::Markdown {
+            title: next(),
+            text: next(),
+        },
         Kind::ActionCard {
-            title,
-            text,
             orientation,
             hide_avatar,
+            ..
         } => {
-            let (title, text) = (ast::tpl(cx, title), ast::source_tpl(cx, text));
-            let buttons: Vec<_> = buttons
-                .iter()
-                .map(|b| Some((ast::tpl(cx, &b.title)?, ast::tpl(cx, &b.url)?)))
-                .collect();
+            let title = next();
+            let text = next();
+            let buttons = v.buttons.iter().map(|_| (next(), next())).collect();
             Body::ActionCard {
-                title: title?,
-                text: text?,
+                title,
+                text,
                 orientation: *orientation,
                 hide_avatar: *hide_avatar,
-                buttons: buttons.into_iter().collect::<Option<_>>()?,
+                buttons,
             }
         }
-        Kind::Text { content } => Body::Text {
-            content: ast::source_tpl(cx, content)?,
+        Kind::Text { .. } => Body::Text { content: next() },
+        Kind::Link { pic_url, .. } => Body::Link {
+            title: next(),
+            text: next(),
+            message_url: next(),
+            pic_url: pic_url.as_ref().map(|_| next()),
         },
+    })
+}
+
+/// Every template of a layout, parsed (`None` where a template has a mistake), in the order
+/// [`templates`] lists them.
+fn parse(cx: &Ctxt, kind: &Kind, buttons: &[ast::ButtonAttr]) -> Vec<Option<(Tpl, Role)>> {
+    let with = |tpl: Option<Tpl>, role| tpl.map(|t| (t, role));
+    let mut all = Vec::new();
+    match kind {
+        Kind::Markdown { title, text } => {
+            all.push(with(ast::tpl(cx, title), Role::Plain));
+            all.push(with(ast::source_tpl(cx, text), Role::Markdown));
+        }
+        Kind::ActionCard { title, text, .. } => {
+            all.push(with(ast::tpl(cx, title), Role::Plain));
+            all.push(with(ast::source_tpl(cx, text), Role::Markdown));
+            for b in buttons {
+                all.push(with(ast::tpl(cx, &b.title), Role::Plain));
+                all.push(with(ast::tpl(cx, &b.url), Role::Url));
+            }
+        }
+        Kind::Text { content } => all.push(with(ast::source_tpl(cx, content), Role::Plain)),
         Kind::Link {
             title,
             text,
             message_url,
             pic_url,
         } => {
-            let parts = (
-                ast::tpl(cx, title),
-                ast::tpl(cx, text),
-                ast::tpl(cx, message_url),
-                pic_url.as_ref().map(|p| ast::tpl(cx, p)),
-            );
-            Body::Link {
-                title: parts.0?,
-                text: parts.1?,
-                message_url: parts.2?,
-                pic_url: match parts.3 {
-                    Some(p) => Some(p?),
-                    None => None,
-                },
+            all.push(with(ast::tpl(cx, title), Role::Plain));
+            all.push(with(ast::tpl(cx, text), Role::Plain));
+            all.push(with(ast::tpl(cx, message_url), Role::Url));
+            if let Some(pic) = pic_url {
+                all.push(with(ast::tpl(cx, pic), Role::Url));
             }
         }
-    })
+    }
+    all
 }
 
 /// How a template's values are written.
@@ -302,12 +314,17 @@ fn renderable(cx: &Ctxt, tpl: &Tpl) -> bool {
     let mut ok = true;
     let mut report = |lit: &LitStr, what: &str, line: &str| {
         ok = false;
+        let line = line.trim();
+        let quoted = if line.contains('`') {
+            format!("`` {line} ``")
+        } else {
+            format!("`{line}`")
+        };
         cx.error(
             lit,
             format!(
-                "DingTalk does not render {what} in markdown (`{}`); rewrite it, or add \
-                 `#[dingtalk(allow_unrendered_markdown)]`",
-                line.trim()
+                "DingTalk does not render {what} in markdown ({quoted}); rewrite it, or add \
+                 `#[dingtalk(allow_unrendered_markdown)]`"
             ),
         );
     };

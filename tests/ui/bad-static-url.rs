@@ -1,0 +1,11 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(action_card(title = "Leave", text = "leave"))]
+#[dingtalk(button(title = "Approve", url = "hr.example.com/approve"))]
+#[dingtalk(button(title = "Reject", url = "ftp://hr.example.com/{id}"))]
+struct LeaveRequest {
+    id: u32,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(action_card(title = "Leave request", text = "{who} asks for leave"))]
+struct LeaveRequest {
+    who: String,
+}
+
+fn main() {}

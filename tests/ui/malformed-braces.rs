@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(text(content = "CPU {cpu% on host}}"))]
+struct CpuHigh {
+    cpu: f64,
+}
+
+fn main() {}

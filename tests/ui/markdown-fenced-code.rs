@@ -1,0 +1,17 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Panic", text = "```\n{backtrace}\n```"))]
+struct Panic {
+    backtrace: String,
+}
+
+// The opt-out: the same layout compiles when the type asks for it.
+#[derive(Message)]
+#[dingtalk(markdown(title = "Panic", text = "```\n{backtrace}\n```"))]
+#[dingtalk(allow_unrendered_markdown)]
+struct PanicDesktopOnly {
+    backtrace: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Report", text = "| check | result |\n|---|---|\n| unit | {unit} |"))]
+struct Report {
+    unit: String,
+}
+
+fn main() {}

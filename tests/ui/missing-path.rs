@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Leave", path = "templates/no-such-file.md"))]
+struct LeaveRequest {
+    who: String,
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(text(content = "{#if note}note: {note}"))]
+struct Leave {
+    note: Option<String>,
+}
+
+fn main() {}

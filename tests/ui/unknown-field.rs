@@ -1,0 +1,10 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Deploy {sevice}", text = "{service} is {status}"))]
+struct Deployed {
+    service: String,
+    status: String,
+}
+
+fn main() {}
