@@ -312,3 +312,72 @@ fn newlines_can_be_preserved() {
         "a\nx\ny\nb"
     );
 }
+
+mod reexport {
+    pub use ::dingtalk;
+}
+
+#[derive(dingtalk::Message)]
+#[dingtalk(crate = "reexport::dingtalk", text(content = "hi {x}"))]
+struct ViaReexport {
+    x: u8,
+}
+
+#[test]
+fn the_runtime_path_can_be_a_reexport() {
+    assert_eq!(json_of(&ViaReexport { x: 7 })["text"]["content"], "hi 7");
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "{title}",
+    text = "see [the run]({url}) or [job {id}](https://ci.example.com/jobs/{id}?tab=log)"
+))]
+struct Links<'a> {
+    title: &'a str,
+    url: &'a str,
+    id: &'a str,
+}
+
+#[test]
+fn urls_in_markdown_links_are_whole_or_encoded_not_escaped() {
+    let m = Links {
+        title: "t",
+        url: "https://ci.example.com/runs/1_2",
+        id: "a b",
+    };
+    assert_eq!(
+        json_of(&m)["markdown"]["text"],
+        "see [the run](https://ci.example.com/runs/1_2) or [job a b](https://ci.example.com/jobs/a%20b?tab=log)"
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "Incident {id}",
+    text = "{#if resolved}resolved{#else}**open**{/if}\n\n{#each steps as step}1. {step}\n{/each}"
+))]
+struct Incident {
+    id: u32,
+    resolved: bool,
+    steps: &'static [&'static str],
+}
+
+#[test]
+fn bool_sections_and_ordered_lists() {
+    let open = Incident {
+        id: 9,
+        resolved: false,
+        steps: &["page oncall", "roll back"],
+    };
+    assert_eq!(
+        json_of(&open)["markdown"]["text"],
+        "**open**\n\n1. page oncall  \n1. roll back  \n"
+    );
+    let done = Incident {
+        id: 9,
+        resolved: true,
+        steps: &[],
+    };
+    assert_eq!(json_of(&done)["markdown"]["text"], "resolved\n\n");
+}

@@ -1,0 +1,74 @@
+//! Derived messages sent through `Robot` to the sandbox, with a secret and a keyword.
+
+use dingtalk::{Message, Robot};
+use dingtalk_sandbox::Sandbox;
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "[deploy] {service} {version}",
+    text = "### {service} {version}\n- by: {author}\n- [logs]({logs_url})"
+))]
+struct Deployed {
+    service: &'static str,
+    version: &'static str,
+    author: &'static str,
+    logs_url: &'static str,
+    #[dingtalk(at_user_ids)]
+    oncall: Vec<&'static str>,
+}
+
+#[derive(Message)]
+#[dingtalk(action_card(
+    title = "[deploy] approve {service}?",
+    text = "{service} waits for approval"
+))]
+#[dingtalk(button(title = "Approve", url = "https://cd.example.com/{service}/approve"))]
+#[dingtalk(button(title = "Reject", url = "https://cd.example.com/{service}/reject"))]
+struct Approval {
+    service: &'static str,
+}
+
+#[tokio::test]
+async fn derived_messages_pass_the_sandbox_exactly_as_rendered() {
+    let sandbox = Sandbox::builder()
+        .secret("SECderived")
+        .keywords(["[deploy]"])
+        .start()
+        .await
+        .unwrap();
+    let robot = Robot::builder(sandbox.webhook_url())
+        .secret("SECderived")
+        .keywords(["[deploy]"])
+        .build()
+        .unwrap();
+    let deployed = Deployed {
+        service: "billing",
+        version: "v2",
+        author: "**mallory** # <font color=red>",
+        logs_url: "https://ci.example.com/1",
+        oncall: vec!["manager01"],
+    };
+    let approval = Approval {
+        service: "billing api",
+    };
+    robot.send(&deployed).await.unwrap();
+    robot.send(&approval).await.unwrap();
+
+    let received = sandbox.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[0].raw(), deployed.to_payload().to_json());
+    assert_eq!(received[1].raw(), approval.to_payload().to_json());
+    let text = received[0].json()["markdown"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        text.contains("\\*\\*mallory\\*\\* # &lt;font color=red&gt;"),
+        "{text}"
+    );
+    assert!(text.ends_with("\n\n@manager01"), "{text}");
+    assert_eq!(
+        received[1].json()["actionCard"]["btns"][0]["actionURL"],
+        "https://cd.example.com/billing%20api/approve"
+    );
+}
