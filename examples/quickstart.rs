@@ -1,5 +1,5 @@
-//! Sends a text, a markdown message with a mention and an action card through a robot, then
-//! shows how a refused message looks.
+//! Sends a text, a markdown message with a mention and an action card, each declared as a type
+//! with `#[derive(Message)]`, then shows how a refused message looks.
 //!
 //! With `DINGTALK_WEBHOOK` set (and `DINGTALK_SECRET`, `DINGTALK_KEYWORDS` where the robot has
 //! them) it sends to that robot. Without it, it starts a local sandbox that enforces DingTalk's
@@ -11,30 +11,57 @@
 
 use std::error::Error;
 
-use dingtalk::{ButtonOrientation, Message, Payload, Robot};
+use dingtalk::{Message, Payload, Robot};
 use dingtalk_sandbox::Sandbox;
 
-/// A notification type of the application: it says what happened, `Message` says how it looks.
+/// A plain-text notice. `{tag}` carries the robot's keyword, which every message must hold.
+#[derive(Message)]
+#[dingtalk(text(content = "[{tag}] {service} passed {checks} health checks in {secs:.1}s"))]
+struct HealthOk<'a> {
+    tag: &'a str,
+    service: &'a str,
+    checks: u32,
+    secs: f64,
+}
+
+/// A deploy notice in markdown. The on-call engineer is mentioned: `@<mobile>` is added to the
+/// text, since DingTalk shows no mention otherwise. Values are escaped, so a commit message
+/// cannot break the layout.
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "[{tag}] {service} {version} deployed",
+    text = "### {service} {version} is live\n\
+            - commit: {commit}\n\
+            - [release notes](https://example.com/releases/{version})\n\
+            {#if note}\n\
+            > {note}\n\
+            {/if}"
+))]
 struct Deployed<'a> {
     tag: &'a str,
     service: &'a str,
     version: &'a str,
-    oncall_mobile: &'a str,
+    commit: &'a str,
+    note: Option<&'a str>,
+    #[dingtalk(at_mobiles)]
+    oncall: [&'a str; 1],
 }
 
-impl Message for Deployed<'_> {
-    fn to_payload(&self) -> Payload {
-        Payload::markdown(
-            format!("[{}] {} {} deployed", self.tag, self.service, self.version),
-            format!(
-                "### {} {} is live\n\n- stage: **production**\n- [release notes](https://example.com/{})",
-                self.service, self.version, self.version
-            ),
-        )
-        // The mention is added to the text as `@<mobile>`: DingTalk shows none otherwise.
-        .at_mobiles([self.oncall_mobile])
-        .into()
-    }
+/// An approval card with two buttons side by side.
+#[derive(Message)]
+#[dingtalk(action_card(
+    title = "[{tag}] Leave request from {who}",
+    text = "### Leave request\n\n**{who}** asks for **{days} days** from {from}.",
+    orientation = "horizontal"
+))]
+#[dingtalk(button(title = "Approve", url = "https://example.com/leave/{id}/approve"))]
+#[dingtalk(button(title = "Reject", url = "https://example.com/leave/{id}/reject"))]
+struct LeaveRequest<'a> {
+    tag: &'a str,
+    who: &'a str,
+    days: u32,
+    from: &'a str,
+    id: u32,
 }
 
 #[tokio::main]
@@ -62,31 +89,36 @@ async fn main() -> Result<(), Box<dyn Error>> {
             (robot, Some(sandbox))
         }
     };
-    // Every message must hold one of the robot's keywords, where it has some.
     let tag = robot
         .keywords()
         .first()
         .map_or("quickstart", String::as_str);
 
-    let text = Payload::text(format!("[{tag}] hello from dingtalk-rs"));
+    let health = HealthOk {
+        tag,
+        service: "billing-api",
+        checks: 12,
+        secs: 0.4321,
+    };
     let deployed = Deployed {
         tag,
         service: "billing-api",
         version: "v2.4.1",
-        oncall_mobile: "13800000000",
+        commit: "fix *rounding* in #42",
+        note: Some("rolled out to 100% of traffic"),
+        oncall: ["13800000000"],
     };
-    let card = Payload::action_card(
-        format!("[{tag}] Leave request"),
-        "### Leave request\n\nAlice asks for **3 days** from Monday.",
-    )
-    .button("Approve", "https://example.com/leave/42/approve")
-    .button("Reject", "https://example.com/leave/42/reject")
-    .orientation(ButtonOrientation::Horizontal);
-
+    let leave = LeaveRequest {
+        tag,
+        who: "Alice",
+        days: 3,
+        from: "Monday",
+        id: 42,
+    };
     let messages: [(&str, &dyn Message); 3] = [
-        ("text", &text),
+        ("text", &health),
         ("markdown with a mention", &deployed),
-        ("action card", &card),
+        ("action card", &leave),
     ];
     for (what, message) in messages {
         let receipt = robot.send(message).await?;
@@ -107,7 +139,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         let impostor = Robot::builder(sandbox.webhook_url())
             .secret("SECwrong")
             .build()?;
-        match impostor.send(&text).await {
+        match impostor.send(&health).await {
             Ok(_) => println!("  unexpectedly accepted"),
             Err(e) => println!(
                 "  refused: {e}\n  kind: {:?}, errcode: {:?}, retryable: {}",

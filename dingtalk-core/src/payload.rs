@@ -268,7 +268,7 @@ impl At {
     }
 
     /// `text` with `@<id>` appended for every mentioned mobile and user id not already in it,
-    /// after `separator`.
+    /// after `separator` (which replaces any white space at the end of `text`).
     pub(crate) fn render<'a>(&self, text: &'a str, separator: &str) -> Cow<'a, str> {
         let missing: Vec<&str> = self
             .mobiles
@@ -280,6 +280,7 @@ impl At {
         if missing.is_empty() {
             return Cow::Borrowed(text);
         }
+        let text = text.trim_end();
         let mut out = String::with_capacity(
             text.len() + separator.len() + missing.iter().map(|id| id.len() + 2).sum::<usize>(),
         );
@@ -645,6 +646,8 @@ mod tests {
         assert_eq!(t.rendered_content(), "deploy failed @138 @139 @u1");
         let m = Payload::markdown("t", "**x**").at_user_ids(["u1"]);
         assert_eq!(m.rendered_text(), "**x**\n\n@u1");
+        let m = Payload::markdown("t", "- a  \n- b  \n").at_user_ids(["u1"]);
+        assert_eq!(m.rendered_text(), "- a  \n- b\n\n@u1");
         let none = Payload::text("x").at_all();
         assert!(matches!(none.rendered_content(), Cow::Borrowed("x")));
     }
