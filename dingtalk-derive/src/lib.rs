@@ -19,7 +19,10 @@ use proc_macro::TokenStream;
 use proc_macro2::Span;
 use quote::ToTokens;
 
-/// Derives `dingtalk::Message` from a layout checked at compile time. See `dingtalk::Message`.
+/// Derives `dingtalk::Message` from a layout checked at compile time: the type's
+/// `#[dingtalk(markdown(…))]`, `action_card(…)`, `text(…)` or `link(…)`, with templates that
+/// name its fields. The grammar, the template language and the checks are described in the
+/// `dingtalk` crate's documentation, under "Notifications as types".
 #[proc_macro_derive(Message, attributes(dingtalk))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
