@@ -56,8 +56,14 @@ async fn derived_messages_pass_the_sandbox_exactly_as_rendered() {
 
     let received = sandbox.received();
     assert_eq!(received.len(), 2);
-    assert_eq!(received[0].raw(), deployed.to_payload().to_json());
-    assert_eq!(received[1].raw(), approval.to_payload().to_json());
+    assert_eq!(
+        received[0].payload().to_json(),
+        deployed.to_payload().to_json()
+    );
+    assert_eq!(
+        received[1].payload().to_json(),
+        approval.to_payload().to_json()
+    );
     let text = received[0].json()["markdown"]["text"]
         .as_str()
         .unwrap()

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use dingtalk::{Error, Payload, Robot};
+use dingtalk::{Error, Payload, RetryPolicy, Robot};
 use dingtalk_sandbox::{Fault, Sandbox};
 
 const TOKEN: &str = "tokenAAAA1111secret";
@@ -76,6 +76,8 @@ async fn sandbox() -> Sandbox {
 
 fn robot_for(sandbox: &Sandbox, secret: &str) -> Robot {
     Robot::builder(sandbox.webhook_url())
+        .retry(RetryPolicy::none())
+        .no_rate_limit()
         .secret(secret)
         .timeout(Duration::from_millis(300))
         .build()
@@ -150,6 +152,7 @@ async fn not_in_transport_errors() {
     let addr = listener.local_addr().unwrap();
     drop(listener);
     let robot = Robot::builder(format!("http://{addr}/robot/send?access_token={TOKEN}"))
+        .retry(RetryPolicy::none())
         .secret(SECRET)
         .build()
         .unwrap();

@@ -7,6 +7,7 @@
 use std::borrow::Cow;
 use std::error::Error as StdError;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::spec::{self, SecurityFailure, errcode};
@@ -43,7 +44,7 @@ pub enum ErrorKind {
     InvalidMessage,
     /// The client's configuration is wrong: webhook, secret or keywords.
     InvalidConfig,
-    /// DingTalk did not answer in time.
+    /// DingTalk did not answer in time, or a deadline passed (see `Robot::flush`).
     Timeout,
     /// DingTalk could not be reached, or the connection broke.
     Transport,
@@ -52,11 +53,20 @@ pub enum ErrorKind {
     Server,
     /// DingTalk refused the message with an `errcode` not listed above.
     Api,
+    /// The robot's queue is full and its policy is to fail at once
+    /// ([`QueuePolicy::Fail`](crate::QueuePolicy::Fail)).
+    QueueFull,
+    /// The message was queued, but the task delivering it stopped before it was sent: its
+    /// tokio runtime shut down.
+    Cancelled,
 }
 
 /// The error of every fallible operation in this crate. See [`ErrorKind`].
+///
+/// It is cheap to clone: every message merged into one digest gets the same error.
+#[derive(Clone)]
 pub struct Error {
-    inner: Box<Inner>,
+    inner: Arc<Inner>,
 }
 
 #[derive(Debug)]
@@ -65,13 +75,13 @@ struct Inner {
     message: Cow<'static, str>,
     errcode: Option<i64>,
     errmsg: Option<String>,
-    source: Option<Box<dyn StdError + Send + Sync>>,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
 }
 
 impl Error {
     fn new(kind: ErrorKind, message: impl Into<Cow<'static, str>>) -> Error {
         Error {
-            inner: Box::new(Inner {
+            inner: Arc::new(Inner {
                 kind,
                 message: message.into(),
                 errcode: None,
@@ -79,6 +89,32 @@ impl Error {
                 source: None,
             }),
         }
+    }
+
+    /// The inner data of an error being made, not yet shared.
+    fn inner_mut(&mut self) -> &mut Inner {
+        Arc::get_mut(&mut self.inner).expect("an error is changed only while it is made")
+    }
+
+    pub(crate) fn queue_full(capacity: usize) -> Error {
+        Error::new(
+            ErrorKind::QueueFull,
+            format!("the robot's queue holds {capacity} messages already"),
+        )
+    }
+
+    pub(crate) fn cancelled() -> Error {
+        Error::new(
+            ErrorKind::Cancelled,
+            "the task delivering the message stopped before sending it (its runtime shut down)",
+        )
+    }
+
+    pub(crate) fn flush_timeout(remaining: usize, deadline: Duration) -> Error {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("{remaining} messages were still queued or in flight after {deadline:?}"),
+        )
     }
 
     /// What kind of failure this is.
@@ -145,7 +181,7 @@ impl Error {
     /// removed first.
     pub(crate) fn transport(error: reqwest::Error) -> Error {
         let mut e = Error::new(ErrorKind::Transport, "could not reach DingTalk");
-        e.inner.source = Some(Box::new(error.without_url()));
+        e.inner_mut().source = Some(Arc::new(error.without_url()));
         e
     }
 
@@ -201,8 +237,9 @@ impl Error {
             _ => (Api, "DingTalk refused the message"),
         };
         let mut e = Error::new(kind, hint);
-        e.inner.errcode = Some(code);
-        e.inner.errmsg = Some(errmsg);
+        let inner = e.inner_mut();
+        inner.errcode = Some(code);
+        inner.errmsg = Some(errmsg);
         e
     }
 }
@@ -227,6 +264,8 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Transport => "transport failure",
             ErrorKind::Server => "server failure",
             ErrorKind::Api => "refused by DingTalk",
+            ErrorKind::QueueFull => "queue full",
+            ErrorKind::Cancelled => "cancelled",
         })
     }
 }

@@ -6,6 +6,7 @@
 
 #![deny(missing_docs)]
 
+mod delivery;
 mod error;
 mod message;
 mod payload;
@@ -14,15 +15,19 @@ pub mod render;
 mod robot;
 mod sign;
 pub mod spec;
+mod spread;
 mod webhook;
 mod wire;
 
+pub use delivery::retry::RetryPolicy;
+pub use delivery::{Delivery, QueuePolicy};
 pub use error::{Error, ErrorKind};
 pub use message::Message;
 pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
 pub use render::{RawMarkdown, pc_slide_url};
-pub use robot::{DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
+pub use robot::{DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
 pub use sign::{Secret, sign, verify};
+pub use spread::Spread;
 pub use webhook::Webhook;

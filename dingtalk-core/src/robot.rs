@@ -1,14 +1,19 @@
-//! The async client of one custom robot.
+//! The async client of one custom robot: configuration, checks, and one HTTP attempt.
+//!
+//! [`Robot`] is the public face; how messages are queued, limited and retried is in
+//! `delivery/`. [`Transport`] makes one signed request and reads DingTalk's answer.
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
-use tracing::Instrument as _;
 
+use crate::delivery::limiter::{Limit, Limiter};
+use crate::delivery::retry::RetryPolicy;
+use crate::delivery::{Delivery, FailureHook, Policy, QueuePolicy, Shared};
 use crate::error::Error;
 use crate::message::Message;
 use crate::payload::Payload;
@@ -16,13 +21,21 @@ use crate::sign::Secret;
 use crate::spec;
 use crate::webhook::Webhook;
 
-/// How long [`Robot::send`] waits for DingTalk's answer unless told otherwise.
+/// How long one request waits for DingTalk's answer unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How many messages a robot queues unless told otherwise.
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1_000;
 
 /// A client of one custom robot.
 ///
-/// `Robot` is cheap to clone: clones share one connection pool and reuse keep-alive
-/// connections. Every request is signed with a fresh timestamp when a secret is set.
+/// `Robot` is cheap to clone: clones share one connection pool, one queue and one rate limit.
+/// Every request is signed with a fresh timestamp when a secret is set.
+///
+/// Delivery is the robot's job: it never sends more than DingTalk allows (20 messages a minute
+/// unless [configured](RobotBuilder::rate_limit) otherwise, shared by every `Robot` for the
+/// same webhook in the process), holds through a throttle, retries transient failures with the
+/// same `msgUuid`, and sends each robot's messages in the order they were queued.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), dingtalk_core::Error> {
@@ -37,16 +50,28 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// ```
 #[derive(Clone)]
 pub struct Robot {
-    inner: Arc<Inner>,
+    handle: Arc<Handle>,
 }
 
-struct Inner {
+/// The last clone of a `Robot` to go closes its queue: what is queued is still delivered.
+struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        self.shared.close();
+    }
+}
+
+/// Sends one request: the configuration of a robot's HTTP side.
+pub(crate) struct Transport {
     http: reqwest::Client,
     webhook: Webhook,
     secret: Option<Secret>,
     keywords: Vec<String>,
     timeout: Duration,
-    name: String,
+    pub name: String,
 }
 
 /// Configures a [`Robot`]. Made by [`Robot::builder`].
@@ -57,6 +82,8 @@ pub struct RobotBuilder {
     keywords: Vec<String>,
     timeout: Duration,
     name: Option<String>,
+    limit: Option<Limit>,
+    policy: Policy,
 }
 
 /// DingTalk's confirmation that it accepted a message.
@@ -64,6 +91,9 @@ pub struct RobotBuilder {
 pub struct Receipt {
     errmsg: String,
     elapsed: Duration,
+    pub(crate) attempts: u32,
+    pub(crate) waited: Duration,
+    pub(crate) merged: usize,
 }
 
 impl Receipt {
@@ -72,9 +102,25 @@ impl Receipt {
         &self.errmsg
     }
 
-    /// How long the request took, from sending to DingTalk's answer.
+    /// How long the last request took, from sending to DingTalk's answer.
     pub fn elapsed(&self) -> Duration {
         self.elapsed
+    }
+
+    /// How many requests it took (1 unless a failure was retried or a throttle waited out).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// How long the message waited for the rate limit and throttles.
+    pub fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    /// How many queued messages this delivery carried: more than 1 when an overflowing queue
+    /// merged them into a digest ([`QueuePolicy::Digest`]).
+    pub fn merged(&self) -> usize {
+        self.merged
     }
 }
 
@@ -87,6 +133,18 @@ impl Robot {
             keywords: Vec::new(),
             timeout: DEFAULT_TIMEOUT,
             name: None,
+            limit: Some(Limit {
+                max: spec::RATE_LIMIT_MAX,
+                per: spec::RATE_LIMIT_WINDOW,
+            }),
+            policy: Policy {
+                retry: RetryPolicy::default(),
+                throttle_penalty: spec::THROTTLE_PENALTY,
+                capacity: DEFAULT_QUEUE_CAPACITY,
+                queue: QueuePolicy::Wait,
+                on_failure: None,
+                fallback: None,
+            },
         }
     }
 
@@ -96,100 +154,143 @@ impl Robot {
         RobotBuilder::from_lookup(|name| std::env::var(name).ok())?.build()
     }
 
+    fn shared(&self) -> &Arc<Shared> {
+        &self.handle.shared
+    }
+
     /// The webhook, whose `Display` hides the access_token.
     pub fn webhook(&self) -> &Webhook {
-        &self.inner.webhook
+        &self.shared().transport.webhook
     }
 
     /// The keywords every message must hold one of.
     pub fn keywords(&self) -> &[String] {
-        &self.inner.keywords
+        &self.shared().transport.keywords
+    }
+
+    /// The name this robot goes by in logs.
+    pub fn name(&self) -> &str {
+        &self.shared().transport.name
     }
 
     /// Runs every check that [`send`](Robot::send) runs before it touches the network, and
-    /// returns the exact body it would post.
+    /// returns the body it would post (less the `msgUuid` each delivery adds).
     ///
     /// The checks: every required field is filled ([`ErrorKind::InvalidMessage`]), a reader
     /// sees at least one of the configured keywords ([`ErrorKind::KeywordMismatch`]), and the
-    /// body is at most 20,000 bytes ([`ErrorKind::PayloadTooLarge`]).
+    /// body is at most 20,000 bytes ([`ErrorKind::PayloadTooLarge`]) with the `msgUuid`
+    /// (`,"msgUuid":"<32 hex digits>"`, 45 bytes) that delivery adds.
     ///
     /// [`ErrorKind::InvalidMessage`]: crate::ErrorKind::InvalidMessage
     /// [`ErrorKind::KeywordMismatch`]: crate::ErrorKind::KeywordMismatch
     /// [`ErrorKind::PayloadTooLarge`]: crate::ErrorKind::PayloadTooLarge
     pub fn check<M: Message + ?Sized>(&self, message: &M) -> Result<String, Error> {
-        self.prepare(&message.to_payload())
+        let payload = message.to_payload();
+        self.shared()
+            .transport
+            .body(&payload, Some(MSG_UUID_SIZER))?;
+        self.shared().transport.body(&payload, None)
     }
 
-    fn prepare(&self, payload: &Payload) -> Result<String, Error> {
+    /// Sends a message and waits until it is delivered or has finally failed.
+    ///
+    /// The message is checked first (see [`check`](Robot::check)); one that fails a check is
+    /// not queued. Then it waits its turn in the queue and in the rate limit, and is retried
+    /// as the [`RetryPolicy`] says. An answer with a non-zero `errcode` is an error, whatever
+    /// its HTTP status.
+    ///
+    /// If this future is dropped after the message was queued, the message is still
+    /// delivered.
+    pub async fn send<M: Message + ?Sized>(&self, message: &M) -> Result<Receipt, Error> {
+        self.post(message).await?.await
+    }
+
+    /// Checks a message and queues it, without waiting for its delivery: await the returned
+    /// [`Delivery`] for the receipt, or drop it. Waits only for room in the queue, if the
+    /// queue is full and its policy is [`QueuePolicy::Wait`].
+    pub async fn post<M: Message + ?Sized>(&self, message: &M) -> Result<Delivery, Error> {
+        let payload = message.to_payload();
+        // Checked once here, with room for the `msgUuid`, so nothing is refused later for
+        // what could have been seen now.
+        self.shared()
+            .transport
+            .body(&payload, Some(MSG_UUID_SIZER))
+            .inspect_err(|e| {
+                tracing::debug!(robot = %self.name(), error = %e, kind = ?e.kind(), "message refused before sending");
+            })?;
+        self.shared().enqueue(payload).await
+    }
+
+    /// How many messages are queued or in flight.
+    pub fn queued(&self) -> usize {
+        self.shared().pending()
+    }
+
+    /// Waits until every queued message is delivered or has finally failed, for at most
+    /// `deadline`. An error ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout)) says how many
+    /// were left; they stay queued.
+    pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
+        self.shared().flush(deadline).await
+    }
+
+    /// How many requests could go to this robot now without waiting for its rate limit.
+    pub(crate) fn available(&self) -> usize {
+        self.shared().limiter.available()
+    }
+}
+
+/// A `msgUuid` of the size [`Shared`] makes, to measure bodies with.
+const MSG_UUID_SIZER: &str = "00000000000000000000000000000000";
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(flatten)]
+    payload: &'a Payload,
+    #[serde(rename = "msgUuid", skip_serializing_if = "Option::is_none")]
+    msg_uuid: Option<&'a str>,
+}
+
+impl Transport {
+    /// The body for `payload`, after every check that needs no network.
+    pub(crate) fn body(&self, payload: &Payload, msg_uuid: Option<&str>) -> Result<String, Error> {
         if let Some(field) = payload.missing_field() {
             return Err(Error::invalid_message(format!(
                 "the message's `{field}` is empty, and DingTalk requires it"
             )));
         }
-        if !payload.contains_keyword(&self.inner.keywords) {
-            return Err(Error::keyword_mismatch(&self.inner.keywords));
+        if !payload.contains_keyword(&self.keywords) {
+            return Err(Error::keyword_mismatch(&self.keywords));
         }
-        let body = payload.to_json();
+        let body = match msg_uuid {
+            None => payload.to_json(),
+            Some(msg_uuid) => serde_json::to_string(&Body {
+                payload,
+                msg_uuid: Some(msg_uuid),
+            })
+            .expect("a payload always serializes"),
+        };
         if body.len() > spec::MAX_BODY_BYTES {
             return Err(Error::payload_too_large(body.len()));
         }
         Ok(body)
     }
 
-    /// Sends a message, and returns DingTalk's receipt or why it was not delivered.
-    ///
-    /// The message is checked first (see [`check`](Robot::check)); a message that fails a
-    /// check is not sent. An answer with a non-zero `errcode` is an error, whatever its HTTP
-    /// status.
-    pub async fn send<M: Message + ?Sized>(&self, message: &M) -> Result<Receipt, Error> {
-        let payload = message.to_payload();
-        let span = tracing::debug_span!(
-            "dingtalk.send",
-            robot = %self.inner.name,
-            msgtype = payload.msgtype(),
-        );
-        async {
-            let body = self.prepare(&payload).inspect_err(|e| {
-                tracing::debug!(error = %e, kind = ?e.kind(), "message refused before sending");
-            })?;
-            let bytes = body.len();
-            let result = self.post(body).await;
-            match &result {
-                Ok(receipt) => tracing::debug!(
-                    bytes,
-                    elapsed_ms = receipt.elapsed.as_millis() as u64,
-                    "delivered"
-                ),
-                Err(e) => tracing::debug!(
-                    bytes,
-                    errcode = e.errcode(),
-                    kind = ?e.kind(),
-                    error = %e,
-                    "not delivered"
-                ),
-            }
-            result
-        }
-        .instrument(span)
-        .await
-    }
-
-    async fn post(&self, body: String) -> Result<Receipt, Error> {
-        let inner = &*self.inner;
-        let url = match &inner.secret {
-            Some(secret) => secret.sign_url(inner.webhook.expose(), unix_millis()),
-            None => inner.webhook.expose().clone(),
+    /// One signed request with `body`, and DingTalk's answer.
+    pub(crate) async fn attempt(&self, body: &str) -> Result<Receipt, Error> {
+        let url = match &self.secret {
+            Some(secret) => secret.sign_url(self.webhook.expose(), unix_millis()),
+            None => self.webhook.expose().clone(),
         };
         let started = Instant::now();
-        let response = inner
+        let response = self
             .http
             .post(url)
             .header(
                 CONTENT_TYPE,
                 HeaderValue::from_static("application/json; charset=utf-8"),
             )
-            .body(body)
-            .timeout(inner.timeout)
+            .body(body.to_owned())
+            .timeout(self.timeout)
             .send()
             .await
             .map_err(|e| self.request_error(e))?;
@@ -208,6 +309,9 @@ impl Robot {
             spec::errcode::OK => Ok(Receipt {
                 errmsg: answer.errmsg,
                 elapsed,
+                attempts: 1,
+                waited: Duration::ZERO,
+                merged: 1,
             }),
             code => Err(Error::from_answer(code, answer.errmsg)),
         }
@@ -215,7 +319,7 @@ impl Robot {
 
     fn request_error(&self, e: reqwest::Error) -> Error {
         if e.is_timeout() {
-            Error::timeout(self.inner.timeout)
+            Error::timeout(self.timeout)
         } else {
             Error::transport(e)
         }
@@ -260,7 +364,7 @@ impl RobotBuilder {
     }
 
     /// The robot's keywords (at most 10): a message that holds none of them is refused before
-    /// it is sent, as DingTalk would refuse it. Empty entries are ignored.
+    /// it is sent, as DingTalk would refuse it. Entries are trimmed; empty ones are ignored.
     pub fn keywords<I, S>(mut self, keywords: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -275,7 +379,7 @@ impl RobotBuilder {
         self
     }
 
-    /// How long to wait for DingTalk's answer (10 seconds unless set).
+    /// How long one request waits for DingTalk's answer (10 seconds unless set).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -284,6 +388,55 @@ impl RobotBuilder {
     /// A name for this robot in logs (the webhook's host unless set).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
+        self
+    }
+
+    /// At most `max` requests in any window of `per` (DingTalk's 20 a minute unless set).
+    /// Retries count too. Every `Robot` for the same webhook and limit in the process shares
+    /// it.
+    pub fn rate_limit(mut self, max: u32, per: Duration) -> Self {
+        self.limit = Some(Limit { max, per });
+        self
+    }
+
+    /// No rate limit: for tests and benchmarks against a sandbox without one.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.limit = None;
+        self
+    }
+
+    /// How long every send holds after DingTalk answers that the robot is throttled
+    /// (`130101`, `410100`): 10 minutes unless set. The message that met the throttle is sent
+    /// after it.
+    pub fn throttle_penalty(mut self, penalty: Duration) -> Self {
+        self.policy.throttle_penalty = penalty;
+        self
+    }
+
+    /// How transient failures are retried ([`RetryPolicy::default`] unless set).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.policy.retry = retry;
+        self
+    }
+
+    /// How many messages the queue holds (1,000 unless set), and what happens to one more.
+    pub fn queue(mut self, capacity: usize, policy: QueuePolicy) -> Self {
+        self.policy.capacity = capacity;
+        self.policy.queue = policy;
+        self
+    }
+
+    /// Calls `hook` with every message that finally failed, and the error.
+    pub fn on_failure(mut self, hook: impl Fn(&Payload, &Error) + Send + Sync + 'static) -> Self {
+        let hook: FailureHook = Arc::new(hook);
+        self.policy.on_failure = Some(hook);
+        self
+    }
+
+    /// Tells another robot (an operators' group, say) of every message that finally failed,
+    /// with why.
+    pub fn fallback(mut self, robot: Robot) -> Self {
+        self.policy.fallback = Some(robot);
         self
     }
 
@@ -309,6 +462,16 @@ impl RobotBuilder {
                 "the timeout must be longer than zero",
             ));
         }
+        if self.limit.is_some_and(|l| l.max == 0 || l.per.is_zero()) {
+            return Err(Error::invalid_config(
+                "a rate limit needs at least one message in a window longer than zero",
+            ));
+        }
+        if self.policy.capacity == 0 {
+            return Err(Error::invalid_config(
+                "the queue must hold at least one message",
+            ));
+        }
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(self.timeout)
@@ -320,14 +483,18 @@ impl RobotBuilder {
             .build()
             .map_err(|e| Error::invalid_config(format!("cannot set up HTTP: {e}")))?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
+        let limiter = Limiter::shared(webhook.expose().as_str(), self.limit);
+        let transport = Transport {
+            http,
+            webhook,
+            secret,
+            keywords,
+            timeout: self.timeout,
+            name,
+        };
         Ok(Robot {
-            inner: Arc::new(Inner {
-                http,
-                webhook,
-                secret,
-                keywords,
-                timeout: self.timeout,
-                name,
+            handle: Arc::new(Handle {
+                shared: Arc::new(Shared::new(transport, limiter, self.policy)),
             }),
         })
     }
@@ -335,14 +502,15 @@ impl RobotBuilder {
 
 impl fmt::Debug for Robot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let inner = &*self.inner;
+        let t = &self.shared().transport;
         f.debug_struct("Robot")
-            .field("name", &inner.name)
-            .field("webhook", &inner.webhook)
-            .field("secret", &inner.secret)
-            .field("keywords", &inner.keywords)
-            .field("timeout", &inner.timeout)
-            .finish()
+            .field("name", &t.name)
+            .field("webhook", &t.webhook)
+            .field("secret", &t.secret)
+            .field("keywords", &t.keywords)
+            .field("timeout", &t.timeout)
+            .field("queued", &self.queued())
+            .finish_non_exhaustive()
     }
 }
 
@@ -357,7 +525,7 @@ impl fmt::Debug for RobotBuilder {
             .field("keywords", &self.keywords)
             .field("timeout", &self.timeout)
             .field("name", &self.name)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -394,7 +562,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(trimmed.keywords(), ["deploy"]);
-        assert!(robot.inner.secret.is_some());
+        assert!(robot.shared().transport.secret.is_some());
 
         let e = from_map(&[("DINGTALK_SECRET", "SECabc")]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);

@@ -71,6 +71,7 @@ pub struct SandboxBuilder {
 pub struct Received {
     payload: Payload,
     raw: String,
+    msg_uuid: Option<String>,
     at: SystemTime,
 }
 
@@ -90,6 +91,11 @@ impl Received {
         serde_json::from_str(&self.raw).expect("accepted bodies are JSON")
     }
 
+    /// Its `msgUuid`, if the sender gave one.
+    pub fn msg_uuid(&self) -> Option<&str> {
+        self.msg_uuid.as_deref()
+    }
+
     /// When it arrived.
     pub fn received_at(&self) -> SystemTime {
         self.at
@@ -105,7 +111,9 @@ pub enum Fault {
     Status(u16),
     /// Reads the request, then closes the connection without an answer.
     Drop,
-    /// Waits this long, then handles the request as usual.
+    /// Handles the request as usual (accepting the message, if it passes), then waits this
+    /// long before answering: a client that gives up sooner has lost the answer, not the
+    /// message.
     Delay(Duration),
     /// Answers HTTP 200 with this `errcode` and `errmsg`, accepting nothing.
     Answer {
@@ -144,6 +152,8 @@ pub struct Exchange {
     pub payload: Option<Payload>,
     /// The fault played, when one was.
     pub fault: Option<Fault>,
+    /// Whether the message's `msgUuid` had been delivered already: acknowledged, not posted.
+    pub duplicate: bool,
 }
 
 impl std::fmt::Display for Exchange {
@@ -162,6 +172,9 @@ impl std::fmt::Display for Exchange {
         }
         if let Some(payload) = &self.payload {
             write!(f, " msgtype={}", payload.msgtype())?;
+        }
+        if self.duplicate {
+            f.write_str(" (duplicate msgUuid: not posted again)")?;
         }
         if let Some(fault) = &self.fault {
             write!(f, " (fault: {fault:?})")?;
@@ -182,6 +195,7 @@ struct State {
     faults: VecDeque<Fault>,
     received: Vec<Received>,
     exchanges: Vec<Exchange>,
+    msg_uuids: std::collections::HashSet<String>,
 }
 
 impl Shared {
@@ -389,6 +403,7 @@ impl SandboxBuilder {
                 faults: VecDeque::new(),
                 received: Vec::new(),
                 exchanges: Vec::new(),
+                msg_uuids: Default::default(),
             }),
             connections: AtomicUsize::new(0),
             events: broadcast::channel(1024).0,

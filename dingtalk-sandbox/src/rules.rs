@@ -164,8 +164,11 @@ impl Robot {
         }
     }
 
-    /// Checks 5–8: what is sent. Returns the accepted payload.
-    pub fn read_message(&self, request: &Request<'_>) -> Result<Payload, Refusal> {
+    /// Checks 5–8: what is sent. Returns the accepted payload and its `msgUuid`, if any.
+    pub fn read_message(
+        &self,
+        request: &Request<'_>,
+    ) -> Result<(Payload, Option<String>), Refusal> {
         let is_json = request.content_type.is_some_and(|ct| {
             ct.split(';')
                 .next()
@@ -217,7 +220,12 @@ impl Robot {
                 ),
             ));
         }
-        Ok(payload)
+        let msg_uuid = object
+            .get("msgUuid")
+            .and_then(|u| u.as_str())
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned);
+        Ok((payload, msg_uuid))
     }
 }
 

@@ -79,9 +79,13 @@ async fn handle(
         errmsg: None,
         payload: None,
         fault: None,
+        duplicate: false,
     };
+    let mut delay = None;
     let result = match (&method, path.as_str()) {
-        (&Method::POST, spec::SEND_PATH) => robot_send(&shared, peer, request, &mut exchange).await,
+        (&Method::POST, spec::SEND_PATH) => {
+            robot_send(&shared, peer, request, &mut exchange, &mut delay).await
+        }
         (&Method::GET, "/_sandbox/messages") => {
             let bodies: Vec<serde_json::Value> =
                 shared.state().received.iter().map(Received::json).collect();
@@ -97,11 +101,17 @@ async fn handle(
         _ => Ok(plain(StatusCode::NOT_FOUND, "not found")),
     };
     exchange.status = result.as_ref().ok().map(|answer| answer.status().as_u16());
-    let mut state = shared.state();
-    state.exchanges.push(exchange.clone());
-    // Nobody listening is fine.
-    let _ = shared.events.send(exchange);
-    drop(state);
+    {
+        let mut state = shared.state();
+        state.exchanges.push(exchange.clone());
+        // Nobody listening is fine.
+        let _ = shared.events.send(exchange);
+    }
+    // Handled and recorded already: if the client gives up waiting, the message stays
+    // delivered, as a message whose answer was lost on the way back.
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     result
 }
 
@@ -110,6 +120,7 @@ async fn robot_send(
     peer: SocketAddr,
     request: Request<Incoming>,
     exchange: &mut Exchange,
+    delay: &mut Option<std::time::Duration>,
 ) -> Result<Answer, DropConnection> {
     let query = request.uri().query().unwrap_or_default().to_owned();
     let content_type = request
@@ -139,7 +150,7 @@ async fn robot_send(
                     },
                 ));
             }
-            Fault::Delay(delay) => tokio::time::sleep(*delay).await,
+            Fault::Delay(d) => *delay = Some(*d),
         }
     }
 
@@ -165,16 +176,26 @@ async fn robot_send(
     if let Err(refusal) = shared.state().limiter.admit(tokio::time::Instant::now()) {
         return Ok(refuse(exchange, &refusal));
     }
-    let payload = match robot.read_message(&request) {
-        Ok(payload) => payload,
+    let (payload, msg_uuid) = match robot.read_message(&request) {
+        Ok(read) => read,
         Err(refusal) => return Ok(refuse(exchange, &refusal)),
     };
     let raw = String::from_utf8(body.to_vec()).expect("the body parsed as JSON, so it is UTF-8");
-    shared.state().received.push(Received {
-        payload: payload.clone(),
-        raw,
-        at: std::time::SystemTime::now(),
-    });
+    let mut state = shared.state();
+    // A message whose `msgUuid` was delivered already is acknowledged, not posted again.
+    let duplicate = msg_uuid
+        .as_ref()
+        .is_some_and(|uuid| !state.msg_uuids.insert(uuid.clone()));
+    if !duplicate {
+        state.received.push(Received {
+            payload: payload.clone(),
+            raw,
+            msg_uuid,
+            at: std::time::SystemTime::now(),
+        });
+    }
+    drop(state);
+    exchange.duplicate = duplicate;
     exchange.payload = Some(payload);
     exchange.errcode = Some(spec::errcode::OK);
     exchange.errmsg = Some(spec::errmsg::OK.to_owned());
