@@ -196,6 +196,29 @@ struct State {
     received: Vec<Received>,
     exchanges: Vec<Exchange>,
     msg_uuids: std::collections::HashSet<String>,
+    chaos: Option<Chaos>,
+}
+
+/// Faults played at random, set up with [`Sandbox::fail_randomly`].
+struct Chaos {
+    rng: fastrand::Rng,
+    probability: f64,
+    faults: Vec<Fault>,
+}
+
+impl State {
+    /// The fault to play on the next robot request: the next one set up, else one by chance.
+    fn next_fault(&mut self) -> Option<Fault> {
+        if let Some(fault) = self.faults.pop_front() {
+            return Some(fault);
+        }
+        let chaos = self.chaos.as_mut()?;
+        if chaos.faults.is_empty() || chaos.rng.f64() >= chaos.probability {
+            return None;
+        }
+        let i = chaos.rng.usize(..chaos.faults.len());
+        Some(chaos.faults[i].clone())
+    }
 }
 
 impl Shared {
@@ -294,6 +317,22 @@ impl Sandbox {
         let mut state = self.shared.state();
         state.faults.extend(std::iter::repeat_n(fault, n));
     }
+
+    /// From now on, plays one of `faults` (chosen at random) on each robot request with
+    /// `probability`, after any set up with [`fail_next`](Sandbox::fail_next). The choices
+    /// follow from `seed`, so a failing run can be replayed. A probability of 0 stops it.
+    pub fn fail_randomly(
+        &self,
+        probability: f64,
+        faults: impl IntoIterator<Item = Fault>,
+        seed: u64,
+    ) {
+        self.shared.state().chaos = Some(Chaos {
+            rng: fastrand::Rng::with_seed(seed),
+            probability,
+            faults: faults.into_iter().collect(),
+        });
+    }
 }
 
 impl Drop for Sandbox {
@@ -359,6 +398,12 @@ impl SandboxBuilder {
         self
     }
 
+    /// No rate limit: for load tests and benchmarks.
+    pub fn no_rate_limit(mut self) -> Self {
+        self.rate_max = u32::MAX;
+        self
+    }
+
     /// How long a robot that broke the rate limit stays throttled (10 minutes unless set).
     pub fn penalty(mut self, penalty: Duration) -> Self {
         self.penalty = penalty;
@@ -404,6 +449,7 @@ impl SandboxBuilder {
                 received: Vec::new(),
                 exchanges: Vec::new(),
                 msg_uuids: Default::default(),
+                chaos: None,
             }),
             connections: AtomicUsize::new(0),
             events: broadcast::channel(1024).0,

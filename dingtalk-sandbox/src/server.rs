@@ -131,7 +131,7 @@ async fn robot_send(
     // Read the whole request first, as DingTalk does before it answers.
     let body = read_body(request.into_body()).await?;
 
-    let fault = shared.state().faults.pop_front();
+    let fault = shared.state().next_fault();
     if let Some(fault) = &fault {
         exchange.fault = Some(fault.clone());
         match fault {
