@@ -10,7 +10,7 @@ pub use dingtalk_derive::Message;
 pub mod __private {
     pub use dingtalk_core::render::{
         ButtonSource, Condition, EscapeByDefault, MentionIds, Newlines, Probe, RawIfMarked,
-        is_true, write_markdown, write_plain, write_url_component,
+        is_true, write_markdown, write_markdown_url, write_plain, write_url_component,
     };
     pub use dingtalk_core::{ButtonOrientation, Message, Payload, pc_slide_url};
     pub use std::string::String;

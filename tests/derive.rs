@@ -381,3 +381,170 @@ fn bool_sections_and_ordered_lists() {
     };
     assert_eq!(json_of(&done)["markdown"]["text"], "resolved\n\n");
 }
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "t",
+    text = "- {item}\n> {quote}\n[a]({url}) [b]({base}/runs/{id})"
+))]
+struct Injection<'a> {
+    item: &'a str,
+    quote: &'a str,
+    url: &'a str,
+    base: &'a str,
+    id: &'a str,
+}
+
+#[test]
+fn values_cannot_start_blocks_or_break_out_of_link_addresses() {
+    let m = Injection {
+        item: "# heading",
+        quote: "1. list",
+        url: "https://x/) ![img](https://evil/p.png",
+        base: "https://ci.example.com",
+        id: "7 8",
+    };
+    assert_eq!(
+        json_of(&m)["markdown"]["text"],
+        "- \\# heading  \n> 1\\. list  \n[a](https://x/%29%20![img]%28https://evil/p.png) [b](https://ci.example.com/runs/7%208)"
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(action_card(title = "t", text = "x"))]
+#[dingtalk(button(title = "Open", url = "{base}/approve/{id}"))]
+struct UrlStart {
+    base: String,
+    id: u32,
+}
+
+#[test]
+fn a_value_that_starts_a_url_goes_in_as_it_is() {
+    let m = UrlStart {
+        base: "https://hr.example.com".into(),
+        id: 4,
+    };
+    assert_eq!(
+        json_of(&m)["actionCard"]["singleURL"],
+        "https://hr.example.com/approve/4"
+    );
+    assert_eq!(json_of(&m)["actionCard"]["singleTitle"], "Open");
+    assert_eq!(json_of(&m)["actionCard"]["btnOrientation"], "0");
+}
+
+struct Host {
+    port: Option<u16>,
+}
+
+#[derive(Message)]
+#[dingtalk(text(content = "{#if host.port}port {host.port}{#else}no port{/if}"))]
+struct HeldPath {
+    host: Host,
+}
+
+#[test]
+fn a_section_on_a_path_holds_its_value() {
+    assert_eq!(
+        json_of(&HeldPath {
+            host: Host { port: Some(80) }
+        })["text"]["content"],
+        "port 80"
+    );
+    assert_eq!(
+        json_of(&HeldPath {
+            host: Host { port: None }
+        })["text"]["content"],
+        "no port"
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(
+    title = "t",
+    text = "{#each items as summary}{summary} {/each}{summary}"
+))]
+struct Shadowed {
+    items: Vec<&'static str>,
+    #[dingtalk(raw)]
+    summary: &'static str,
+}
+
+#[test]
+fn raw_is_decided_per_binding_not_per_name() {
+    let m = Shadowed {
+        items: vec!["**x**"],
+        summary: "**raw**",
+    };
+    assert_eq!(json_of(&m)["markdown"]["text"], "\\*\\*x\\*\\* **raw**");
+}
+
+#[derive(Message)]
+#[dingtalk(text(content = "{type} {__dt_out}"))]
+struct Hygiene {
+    r#type: &'static str,
+    __dt_out: u8,
+    #[dingtalk(at_mobiles)]
+    __dt_msg: Vec<String>,
+}
+
+#[test]
+fn any_field_name_works() {
+    let m = Hygiene {
+        r#type: "t",
+        __dt_out: 1,
+        __dt_msg: vec!["138".into()],
+    };
+    assert_eq!(json_of(&m)["text"]["content"], "t 1 @138");
+}
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "t", text = "{r}"))]
+struct RawRef<'a> {
+    r: &'a RawMarkdown<&'a str>,
+}
+
+#[test]
+fn a_reference_to_raw_markdown_is_raw() {
+    let raw = RawMarkdown("**b**");
+    assert_eq!(json_of(&RawRef { r: &raw })["markdown"]["text"], "**b**");
+}
+
+#[derive(Message)]
+#[dingtalk(text(content = "{{{n:>4}}} {p.0}"))]
+struct Specs {
+    n: u8,
+    p: (u8, u8),
+}
+
+#[test]
+fn braces_widths_and_tuple_fields() {
+    assert_eq!(
+        json_of(&Specs { n: 7, p: (1, 2) })["text"]["content"],
+        "{   7} 1"
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(link(title = "t", text = "x", message_url = "https://a"))]
+struct Unit;
+
+#[test]
+fn unit_structs_and_links_without_pictures() {
+    assert_eq!(
+        Unit.to_payload().to_json(),
+        r#"{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":"https://a"}}"#
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(text(content = "a\r\nb"))]
+#[dingtalk(at_all)]
+struct CrLf;
+
+#[test]
+fn crlf_becomes_lf_and_at_all_on_the_container() {
+    assert_eq!(
+        CrLf.to_payload().to_json(),
+        r#"{"msgtype":"text","text":{"content":"a\nb"},"at":{"isAtAll":true}}"#
+    );
+}

@@ -133,14 +133,11 @@ impl fmt::Write for MarkdownEscaper<'_> {
 /// Writes `args` into markdown `out`, escaped.
 #[doc(hidden)]
 pub fn write_markdown(out: &mut String, newlines: Newlines, args: fmt::Arguments<'_>) {
-    let line = if out.is_empty() || out.ends_with('\n') {
-        Line::Start
-    } else {
-        Line::Middle
-    };
+    // Every value starts as if at the start of a line: after `- ` or `> ` in the template, a
+    // `#` or `1.` would start a block all the same, and `\#` shows as `#` anywhere.
     let mut escaper = MarkdownEscaper {
         out,
-        line,
+        line: Line::Start,
         newlines,
     };
     escaper
@@ -158,6 +155,27 @@ pub fn write_markdown(out: &mut String, newlines: Newlines, args: fmt::Arguments
 pub fn write_plain(out: &mut String, args: fmt::Arguments<'_>) {
     out.write_fmt(args)
         .expect("a Display implementation failed");
+}
+
+/// Writes `args` into markdown `out` as a link's address: as it is, but for the characters
+/// that could end the address and start markdown of their own (white space, `(`, `)`, `<`,
+/// `>`), which are percent-encoded.
+#[doc(hidden)]
+pub fn write_markdown_url(out: &mut String, args: fmt::Arguments<'_>) {
+    let value = args.to_string();
+    for c in value.chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '\t' => out.push_str("%09"),
+            '\n' => out.push_str("%0A"),
+            '\r' => out.push_str("%0D"),
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Writes `args` into `out` percent-encoded, as part of a URL.
@@ -198,8 +216,18 @@ impl<T> RawIfMarked for Probe<'_, RawMarkdown<T>> {
     }
 }
 
+impl<T> RawIfMarked for Probe<'_, &RawMarkdown<T>> {
+    fn is_markdown_escaped(&self) -> bool {
+        false
+    }
+}
+
 /// What `{#if field}` tests: a `bool` holds itself when true, an `Option` its value.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{{#if …}}` tests a `bool` or an `Option`, not `{Self}`",
+    label = "not a `bool` or an `Option`"
+)]
 pub trait Condition {
     type Held: ?Sized;
     fn held(&self) -> Option<&Self::Held>;
@@ -230,6 +258,10 @@ impl<C: Condition + ?Sized> Condition for &C {
 /// reference, an `Option<String>` among them. Called with method syntax, so that references
 /// to such fields auto-deref.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a mention field must iterate strings by reference: `Vec<String>`, `Option<String>`, `&[&str]`…",
+    label = "`{Self}` does not iterate strings"
+)]
 pub trait MentionIds {
     fn dingtalk_mention_ids(&self) -> Vec<String>;
 }
@@ -246,6 +278,10 @@ where
 
 /// The buttons of a `buttons` field: anything that iterates `&Button`.
 #[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `buttons` field must iterate `dingtalk::Button`s by reference: `Vec<Button>`, `&[Button]`…",
+    label = "`{Self}` does not iterate buttons"
+)]
 pub trait ButtonSource {
     fn dingtalk_buttons(&self) -> Vec<crate::Button>;
 }
@@ -282,8 +318,10 @@ mod tests {
         assert_eq!(md("", "- item\n+ item"), "\\- item  \n\\+ item");
         assert_eq!(md("", "12. item"), "12\\. item");
         assert_eq!(md("", "  # indented"), "  \\# indented");
-        assert_eq!(md("v", " 1. mid-line"), "v 1. mid-line");
-        assert_eq!(md("a ", "# not at line start"), "a # not at line start");
+        // After `- ` or `> ` in the template a value is at the start of a block all the same.
+        assert_eq!(md("- ", "# x"), "- \\# x");
+        assert_eq!(md("> ", "1. x"), "> 1\\. x");
+        assert_eq!(md("v", " 1. x"), "v 1\\. x");
         assert_eq!(
             md("", "**b** _i_ [l](u) ![i](u) `c` <font color=red>"),
             "\\*\\*b\\*\\* \\_i\\_ \\[l\\](u) \\!\\[i\\](u) \\`c\\` &lt;font color=red&gt;"
@@ -302,6 +340,16 @@ mod tests {
     }
 
     #[test]
+    fn link_addresses_cannot_end_early() {
+        let mut out = "[logs](".to_owned();
+        write_markdown_url(
+            &mut out,
+            format_args!("https://x/) ![img](https://evil/p.png"),
+        );
+        assert_eq!(out, "[logs](https://x/%29%20![img]%28https://evil/p.png");
+    }
+
+    #[test]
     fn url_parts_are_percent_encoded() {
         let mut out = "https://ci.example.com/jobs/".to_owned();
         write_url_component(&mut out, format_args!("{}", "a b/c?d=é"));
@@ -314,6 +362,7 @@ mod tests {
         let raw = RawMarkdown("**x**");
         let plain = "**x**";
         assert!(!(&Probe(&raw)).is_markdown_escaped());
+        assert!(!(&Probe(&&raw)).is_markdown_escaped());
         assert!((&Probe(&plain)).is_markdown_escaped());
     }
 

@@ -310,6 +310,8 @@ pub fn source_tpl(cx: &Ctxt, source: &Source) -> Option<Tpl> {
 }
 
 fn parse_tpl(cx: &Ctxt, text: String, lit: &LitStr, file: Option<PathBuf>) -> Option<Tpl> {
+    // Files written on Windows: one kind of line end.
+    let text = text.replace("\r\n", "\n");
     match template::parse(&text) {
         Ok(nodes) => Some(Tpl {
             lit: lit.clone(),

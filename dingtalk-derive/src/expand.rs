@@ -1,9 +1,10 @@
 //! Code generation: `impl Message`, rendering each template straight into one `String`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
 use syn::{Ident, LitStr};
 
 use crate::ast::{Input, Orientation, Tpl, Variant};
@@ -47,7 +48,18 @@ pub fn expand(input: &Input<'_>, bodies: &[Body]) -> TokenStream {
     }
 }
 
+/// The generated code's own variables: mixed-site, so no field or loop variable of the user's
+/// can collide with them.
+fn out_ident() -> Ident {
+    Ident::new("__dt_out", Span::mixed_site())
+}
+
+fn msg_ident() -> Ident {
+    Ident::new("__dt_msg", Span::mixed_site())
+}
+
 fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
+    let msg = msg_ident();
     // Bind only what is used, so that no binding goes unused.
     let mut used = BTreeSet::new();
     for (tpl, _) in templates(body) {
@@ -61,11 +73,11 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
         let a = &f.attrs;
         a.at_mobiles || a.at_user_ids || a.at_all || a.buttons
     });
-    used.extend(attr_fields.map(|f| f.ident.to_string()));
+    used.extend(attr_fields.map(|f| f.ident.unraw().to_string()));
     let bindings = v
         .fields
         .iter()
-        .filter(|f| used.contains(&f.ident.to_string()))
+        .filter(|f| used.contains(&f.ident.unraw().to_string()))
         .map(|f| f.ident);
     let path = match v.ident {
         Some(variant) => quote!(Self::#variant),
@@ -76,14 +88,20 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
     } else {
         quote!(#path { #( #bindings, )* .. })
     };
-    let raw: BTreeSet<String> = v
+    let fields = v
         .fields
         .iter()
-        .filter(|f| f.attrs.raw)
-        .map(|f| f.ident.to_string())
+        .map(|f| {
+            let binding = Binding {
+                ident: f.ident.clone(),
+                raw: f.attrs.raw,
+                path: None,
+            };
+            (f.ident.unraw().to_string(), binding)
+        })
         .collect();
     let r = Renderer {
-        raw: &raw,
+        fields,
         newlines: if v.preserve_newlines {
             quote!(__dt::Newlines::Preserve)
         } else {
@@ -94,32 +112,37 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
     let mut mentions = Vec::new();
     for f in &v.fields {
         let name = f.ident;
+        // Spanned at the field, so that a field of the wrong type is the error's place.
+        let span = name.span();
         if f.attrs.at_mobiles {
-            mentions.push(quote!(__dt_msg = __dt_msg.at_mobiles(#name.dingtalk_mention_ids());));
+            let ids = quote_spanned!(span=> #name.dingtalk_mention_ids());
+            mentions.push(quote!(#msg = #msg.at_mobiles(#ids);));
         }
         if f.attrs.at_user_ids {
-            mentions.push(quote!(__dt_msg = __dt_msg.at_user_ids(#name.dingtalk_mention_ids());));
+            let ids = quote_spanned!(span=> #name.dingtalk_mention_ids());
+            mentions.push(quote!(#msg = #msg.at_user_ids(#ids);));
         }
         if f.attrs.at_all {
-            mentions.push(quote!(if __dt::is_true(#name) { __dt_msg = __dt_msg.at_all(); }));
+            let flag = quote_spanned!(span=> __dt::is_true(#name));
+            mentions.push(quote!(if #flag { #msg = #msg.at_all(); }));
         }
     }
     if v.at_all {
-        mentions.push(quote!(__dt_msg = __dt_msg.at_all();));
+        mentions.push(quote!(#msg = #msg.at_all();));
     }
     let build = match body {
         Body::Markdown { title, text } => {
             let title = r.render(title, Role::Plain);
             let text = r.render(text, Role::Markdown);
             quote! {
-                let mut __dt_msg = __dt::Payload::markdown(#title, #text);
+                let mut #msg = __dt::Payload::markdown(#title, #text);
                 #( #mentions )*
             }
         }
         Body::Text { content } => {
             let content = r.render(content, Role::Plain);
             quote! {
-                let mut __dt_msg = __dt::Payload::text(#content);
+                let mut #msg = __dt::Payload::text(#content);
                 #( #mentions )*
             }
         }
@@ -134,10 +157,10 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
             let url = r.render(message_url, Role::Url);
             let pic = pic_url.as_ref().map(|p| {
                 let p = r.render(p, Role::Url);
-                quote!(let __dt_msg = __dt_msg.pic_url(#p);)
+                quote!(let #msg = #msg.pic_url(#p);)
             });
             quote! {
-                let __dt_msg = __dt::Payload::link(#title, #text, #url);
+                let #msg = __dt::Payload::link(#title, #text, #url);
                 #pic
             }
         }
@@ -157,14 +180,15 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
             let statics = buttons.iter().map(|(t, u)| {
                 let t = r.render(t, Role::Plain);
                 let u = r.render(u, Role::Url);
-                quote!(__dt_msg = __dt_msg.button(#t, #u);)
+                quote!(#msg = #msg.button(#t, #u);)
             });
             let dynamic = v.fields.iter().filter(|f| f.attrs.buttons).map(|f| {
                 let name = f.ident;
-                quote!(__dt_msg = __dt_msg.buttons(#name.dingtalk_buttons());)
+                let buttons = quote_spanned!(name.span()=> #name.dingtalk_buttons());
+                quote!(#msg = #msg.buttons(#buttons);)
             });
             quote! {
-                let mut __dt_msg = __dt::Payload::action_card(#title, #text)
+                let mut #msg = __dt::Payload::action_card(#title, #text)
                     .orientation(#orientation)
                     .hide_avatar(#hide_avatar);
                 #( #statics )*
@@ -176,54 +200,103 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
     quote! {
         #pattern => {
             #build
-            __dt::Payload::from(__dt_msg) #pc_slide
+            __dt::Payload::from(#msg) #pc_slide
         }
     }
 }
 
-struct Renderer<'a> {
-    raw: &'a BTreeSet<String>,
+/// What a name in a template stands for.
+#[derive(Clone)]
+struct Binding {
+    /// The variable that holds it (a reference).
+    ident: Ident,
+    /// Written into markdown as it is (`#[dingtalk(raw)]`).
+    raw: bool,
+    /// For the value held by `{#if a.b}`: the path `a.b` it stands for.
+    path: Option<Vec<String>>,
+}
+
+struct Renderer {
+    /// The fields, by the name templates use (`type` for `r#type`).
+    fields: HashMap<String, Binding>,
     newlines: TokenStream,
     preserve_newlines: bool,
 }
 
-/// Where in a markdown link a value stands.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Link {
-    /// Not in a link destination.
-    Outside,
-    /// Right after `](`.
-    Start,
-    /// Inside a destination, after some of it.
-    Inside,
-}
+/// The names in scope where a template node stands: loop variables and held values, innermost
+/// last.
+type Scope = Vec<(String, Binding)>;
 
-impl Renderer<'_> {
+impl Renderer {
     /// An expression of type `String`: the template rendered.
     fn render(&self, tpl: &Tpl, role: Role) -> TokenStream {
+        let out = out_ident();
         let capacity = template::literal_len(&tpl.nodes) + 16 * template::value_count(&tpl.nodes);
-        // A URL that is one value goes in as it is; values inside a URL are percent-encoded.
-        let whole_url = role == Role::Url && matches!(tpl.nodes.as_slice(), [Node::Value(_)]);
         let mut link = Link::Outside;
-        let body = self.nodes(&tpl.nodes, role, whole_url, &tpl.lit, &mut link);
+        let body = self.nodes(&tpl.nodes, role, &tpl.lit, &mut Vec::new(), &mut link, true);
         quote! {{
-            let mut __dt_out = __dt::String::with_capacity(#capacity);
+            let mut #out = __dt::String::with_capacity(#capacity);
             #body
-            __dt_out
+            #out
         }}
+    }
+
+    /// What `name` stands for here, and the accesses after it: a held value, a loop variable
+    /// or a field.
+    fn resolve<'n>(&self, name: &'n Name, scope: &Scope) -> (Binding, &'n [String]) {
+        for (held, binding) in scope.iter().rev() {
+            if *held != name.root {
+                continue;
+            }
+            match &binding.path {
+                Some(path) if name.rest.starts_with(path) => {
+                    return (binding.clone(), &name.rest[path.len()..]);
+                }
+                Some(_) => {}
+                None => return (binding.clone(), &name.rest),
+            }
+        }
+        let binding = self
+            .fields
+            .get(&name.root)
+            .cloned()
+            .unwrap_or_else(|| Binding {
+                ident: ident(&name.root, Span::call_site()),
+                raw: false,
+                path: None,
+            });
+        (binding, &name.rest)
+    }
+
+    /// A reference to the value `name` names.
+    fn reference(&self, name: &Name, scope: &Scope, span: Span) -> TokenStream {
+        let (binding, rest) = self.resolve(name, scope);
+        let root = respan(&binding.ident, span);
+        if rest.is_empty() {
+            quote!(#root)
+        } else {
+            let rest = rest.iter().map(|part| access(part, span));
+            quote_spanned!(span=> &#root #( . #rest )*)
+        }
     }
 
     fn nodes(
         &self,
         nodes: &[Node],
         role: Role,
-        whole_url: bool,
         lit: &LitStr,
+        scope: &mut Scope,
         link: &mut Link,
+        at_start: bool,
     ) -> TokenStream {
-        let mut out = TokenStream::new();
+        let out = out_ident();
+        let span = lit.span();
+        let mut tokens = TokenStream::new();
         for (i, node) in nodes.iter().enumerate() {
-            out.extend(match node {
+            // A value with nothing before it in a URL is the URL's start (its scheme and
+            // host): it goes in as it is; values after it are percent-encoded.
+            let first = at_start && i == 0;
+            tokens.extend(match node {
                 Node::Lit(text) => {
                     let text = if role == Role::Markdown {
                         *link = track_link(text, *link);
@@ -235,41 +308,35 @@ impl Renderer<'_> {
                     } else {
                         text.clone()
                     };
-                    quote!(__dt_out.push_str(#text);)
+                    quote!(#out.push_str(#text);)
                 }
                 Node::Value(value) => {
-                    let expr = value_expr(&value.name, lit.span());
-                    let format = LitStr::new(&format!("{{:{}}}", value.spec), lit.span());
-                    let format = if value.spec.is_empty() {
-                        LitStr::new("{}", lit.span())
-                    } else {
-                        format
-                    };
-                    let args = quote_spanned!(lit.span()=> ::core::format_args!(#format, #expr));
+                    let (binding, _) = self.resolve(&value.name, scope);
+                    let expr = self.reference(&value.name, scope, span);
+                    let format = LitStr::new(&format!("{{:{}}}", value.spec), span);
+                    let args = quote_spanned!(span=> ::core::format_args!(#format, #expr));
                     match role {
-                        Role::Plain => quote!(__dt::write_plain(&mut __dt_out, #args);),
-                        Role::Url if whole_url => quote!(__dt::write_plain(&mut __dt_out, #args);),
-                        Role::Url => quote!(__dt::write_url_component(&mut __dt_out, #args);),
+                        Role::Plain => quote!(__dt::write_plain(&mut #out, #args);),
+                        Role::Url if first => quote!(__dt::write_plain(&mut #out, #args);),
+                        Role::Url => quote!(__dt::write_url_component(&mut #out, #args);),
                         Role::Markdown => {
-                            let ends_link = matches!(nodes.get(i + 1), Some(Node::Lit(next)) if next.starts_with(')'));
                             let code = match *link {
-                                Link::Start if ends_link => {
-                                    quote!(__dt::write_plain(&mut __dt_out, #args);)
+                                Link::Start => {
+                                    quote!(__dt::write_markdown_url(&mut #out, #args);)
                                 }
-                                Link::Start | Link::Inside => {
-                                    quote!(__dt::write_url_component(&mut __dt_out, #args);)
+                                Link::Inside => {
+                                    quote!(__dt::write_url_component(&mut #out, #args);)
                                 }
-                                Link::Outside if self.raw.contains(&value.name.root) => {
-                                    quote!(__dt::write_plain(&mut __dt_out, #args);)
+                                Link::Outside if binding.raw => {
+                                    quote!(__dt::write_plain(&mut #out, #args);)
                                 }
                                 Link::Outside => {
                                     let newlines = &self.newlines;
-                                    let probe = reference(&value.name, lit.span());
                                     quote! {
-                                        if (&__dt::Probe(#probe)).is_markdown_escaped() {
-                                            __dt::write_markdown(&mut __dt_out, #newlines, #args);
+                                        if (&__dt::Probe(#expr)).is_markdown_escaped() {
+                                            __dt::write_markdown(&mut #out, #newlines, #args);
                                         } else {
-                                            __dt::write_plain(&mut __dt_out, #args);
+                                            __dt::write_plain(&mut #out, #args);
                                         }
                                     }
                                 }
@@ -286,17 +353,24 @@ impl Renderer<'_> {
                     then,
                     otherwise,
                 } => {
-                    let held = reference(cond, lit.span());
-                    let binding = if cond.rest.is_empty() {
-                        let ident = ident(&cond.root, lit.span());
-                        quote!(#ident)
-                    } else {
-                        quote!(_)
+                    let held = self.reference(cond, scope, span);
+                    let (outer, _) = self.resolve(cond, scope);
+                    // Inside, the condition's name stands for the value held.
+                    let held_ident =
+                        Ident::new(&format!("__dt_held_{}", scope.len()), Span::mixed_site());
+                    let binding = Binding {
+                        ident: held_ident.clone(),
+                        raw: outer.raw,
+                        path: (!cond.rest.is_empty()).then(|| cond.rest.clone()),
                     };
-                    let then = self.nodes(then, role, whole_url, lit, &mut link.clone());
-                    let otherwise = self.nodes(otherwise, role, whole_url, lit, &mut link.clone());
+                    scope.push((cond.root.clone(), binding));
+                    let then = self.nodes(then, role, lit, scope, &mut link.clone(), first);
+                    scope.pop();
+                    let otherwise =
+                        self.nodes(otherwise, role, lit, scope, &mut link.clone(), first);
+                    let test = quote_spanned!(span=> __dt::Condition::held(#held));
                     quote! {
-                        if let ::core::option::Option::Some(#binding) = __dt::Condition::held(#held) {
+                        if let ::core::option::Option::Some(#held_ident) = #test {
                             #then
                         } else {
                             #otherwise
@@ -308,41 +382,43 @@ impl Renderer<'_> {
                     binding,
                     body,
                 } => {
-                    let items = reference(iter, lit.span());
-                    let binding = ident(&binding.root, lit.span());
-                    let body = self.nodes(body, role, whole_url, lit, &mut link.clone());
+                    let items = self.reference(iter, scope, span);
+                    let (outer, _) = self.resolve(iter, scope);
+                    let item =
+                        Ident::new(&format!("__dt_item_{}", scope.len()), Span::mixed_site());
+                    scope.push((
+                        binding.root.clone(),
+                        Binding {
+                            ident: item.clone(),
+                            raw: outer.raw,
+                            path: None,
+                        },
+                    ));
+                    let body = self.nodes(body, role, lit, scope, &mut link.clone(), first);
+                    scope.pop();
                     quote! {
-                        for #binding in (#items).into_iter() {
+                        for #item in (#items).into_iter() {
                             #body
                         }
                     }
                 }
             });
         }
-        out
+        tokens
     }
 }
 
 fn ident(name: &str, span: Span) -> Ident {
-    Ident::new(name, span)
+    syn::parse_str::<Ident>(name)
+        .map(|i| respan(&i, span))
+        .unwrap_or_else(|_| Ident::new_raw(name, span))
 }
 
-/// `root.a.b`: the value itself (bindings are references already; field access auto-derefs).
-fn value_expr(name: &Name, span: Span) -> TokenStream {
-    let root = ident(&name.root, span);
-    let rest = name.rest.iter().map(|part| access(part, span));
-    quote_spanned!(span=> #root #( . #rest )*)
-}
-
-/// A reference to `root.a.b`.
-fn reference(name: &Name, span: Span) -> TokenStream {
-    if name.rest.is_empty() {
-        let root = ident(&name.root, span);
-        quote!(#root)
-    } else {
-        let value = value_expr(name, span);
-        quote_spanned!(span=> &#value)
-    }
+/// `ident`, with its hygiene kept, pointing at `span` in errors.
+fn respan(ident: &Ident, span: Span) -> Ident {
+    let mut moved = ident.clone();
+    moved.set_span(ident.span().located_at(span));
+    moved
 }
 
 fn access(part: &str, span: Span) -> TokenStream {
@@ -352,10 +428,21 @@ fn access(part: &str, span: Span) -> TokenStream {
             quote!(#index)
         }
         Err(_) => {
-            let ident = format_ident!("{}", part, span = span);
+            let ident = ident(part, span);
             quote!(#ident)
         }
     }
+}
+
+/// Where in a markdown link a value stands.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Link {
+    /// Not in a link's address.
+    Outside,
+    /// Right after `](`: the value starts the address.
+    Start,
+    /// Inside an address, after some of it.
+    Inside,
 }
 
 /// Follows markdown link destinations through literal text: `[text](` opens one, `)` or

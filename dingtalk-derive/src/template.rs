@@ -61,11 +61,14 @@ enum Frame {
         cond: Name,
         then: Option<Vec<Node>>,
         start: usize,
+        /// Opened by a tag with a mistake, reported already.
+        broken: bool,
     },
     Each {
         iter: Name,
         binding: Name,
         start: usize,
+        broken: bool,
     },
 }
 
@@ -152,9 +155,14 @@ pub fn parse(template: &str) -> Result<Vec<Node>, Vec<Error>> {
     while stack.len() > 1 {
         let (frame, _) = stack.pop().expect("checked");
         let frame = frame.expect("inner levels have frames");
-        let start = match &frame {
-            Frame::If { start, .. } | Frame::Each { start, .. } => *start,
+        let (start, broken) = match &frame {
+            Frame::If { start, broken, .. } | Frame::Each { start, broken, .. } => {
+                (*start, *broken)
+            }
         };
+        if broken {
+            continue;
+        }
         let close = match frame {
             Frame::If { .. } => "{/if}",
             Frame::Each { .. } => "{/each}",
@@ -211,19 +219,24 @@ fn tag(
         let rest = rest.trim();
         match keyword {
             "if" => {
-                let cond =
-                    name(rest, range.clone()).map_err(|m| error(format!("in `{{#if …}}`: {m}")))?;
+                let cond = name(rest, range.clone());
+                // Opened even when its condition is wrong, so that its `{/if}` is no error too.
                 stack.push((
                     Some(Frame::If {
-                        cond,
+                        cond: cond.clone().unwrap_or_else(|_| placeholder(&range)),
                         then: None,
                         start: range.start,
+                        broken: cond.is_err(),
                     }),
                     Vec::new(),
                 ));
-                Ok(())
+                cond.map(drop)
+                    .map_err(|m| error(format!("in `{{#if …}}`: {m}")))
             }
-            "else" if rest.is_empty() => match stack.last_mut() {
+            "else" if !rest.is_empty() => Err(error(format!(
+                "`{{#else}}` takes no condition; for `{{#else {rest}}}` write `{{#else}}{{#{rest}}}…{{/if}}`"
+            ))),
+            "else" => match stack.last_mut() {
                 Some((
                     Some(Frame::If {
                         then: then @ None, ..
@@ -239,31 +252,21 @@ fn tag(
                 _ => Err(error("`{#else}` outside `{#if …}`".into())),
             },
             "each" => {
-                let (iter, binding) = rest
-                    .split_once(" as ")
-                    .ok_or_else(|| error("expected `{#each items as item}`".into()))?;
-                let iter = name(iter.trim(), range.clone())
-                    .map_err(|m| error(format!("in `{{#each …}}`: {m}")))?;
-                let binding = name(binding.trim(), range.clone())
-                    .map_err(|m| error(format!("in `{{#each …}}`: {m}")))?;
-                if !binding.rest.is_empty() {
-                    return Err(error(format!(
-                        "the loop variable `{}` must be a plain name",
-                        binding
-                            .rest
-                            .iter()
-                            .fold(binding.root.clone(), |a, b| a + "." + b)
-                    )));
-                }
+                let parsed = each(rest, &range);
+                // Opened even when wrong, so that its `{/each}` is no error too.
+                let (iter, binding) = parsed
+                    .clone()
+                    .unwrap_or_else(|_| (placeholder(&range), placeholder(&range)));
                 stack.push((
                     Some(Frame::Each {
                         iter,
                         binding,
                         start: range.start,
+                        broken: parsed.is_err(),
                     }),
                     Vec::new(),
                 ));
-                Ok(())
+                parsed.map(drop).map_err(error)
             }
             other => Err(error(format!(
                 "unknown section `{{#{other}}}`; expected `{{#if …}}`, `{{#else}}` or `{{#each … as …}}`"
@@ -319,10 +322,15 @@ fn tag(
             Some((path, spec)) => (path, spec),
             None => (inner, ""),
         };
-        if path.trim().is_empty() {
+        if path.trim().is_empty() && spec.is_empty() {
             return Err(error(
                 "empty placeholder `{}`: name a field, as in `{service}`".into(),
             ));
+        }
+        if path.trim().is_empty() {
+            return Err(error(format!(
+                "`{{:{spec}}}` names no field: write the field before `:`, as in `{{cpu:.1}}`"
+            )));
         }
         let name = name(path.trim(), range.clone()).map_err(error)?;
         stack
@@ -337,14 +345,47 @@ fn tag(
     }
 }
 
+/// `items as item` in `{#each items as item}`.
+fn each(rest: &str, range: &Range<usize>) -> Result<(Name, Name), String> {
+    let words: Vec<&str> = rest.split_whitespace().collect();
+    let [iter, "as", binding] = words[..] else {
+        return Err("expected `{#each items as item}`".into());
+    };
+    let iter = name(iter, range.clone()).map_err(|m| format!("in `{{#each …}}`: {m}"))?;
+    let binding = name(binding, range.clone()).map_err(|m| format!("in `{{#each …}}`: {m}"))?;
+    if !binding.rest.is_empty() {
+        return Err(format!(
+            "the loop variable `{}` must be a plain name",
+            binding
+                .rest
+                .iter()
+                .fold(binding.root.clone(), |a, b| a + "." + b)
+        ));
+    }
+    Ok((iter, binding))
+}
+
+/// Stands for a name that could not be read, in a section opened so parsing can go on.
+fn placeholder(range: &Range<usize>) -> Name {
+    Name {
+        root: "_".into(),
+        rest: Vec::new(),
+        range: range.clone(),
+    }
+}
+
 /// Parses `root.sub.x`.
 fn name(text: &str, range: Range<usize>) -> Result<Name, String> {
     let mut parts = text.split('.');
     let root = parts.next().unwrap_or_default();
+    // A Rust identifier, raw or not: `self` and its kin cannot be one.
     let is_ident = |s: &str| {
         let mut chars = s.chars();
-        chars.next().is_some_and(|c| c == '_' || c.is_alphabetic())
-            && chars.all(|c| c == '_' || c.is_alphanumeric())
+        chars
+            .next()
+            .is_some_and(|c| c == '_' || unicode_ident::is_xid_start(c))
+            && chars.all(unicode_ident::is_xid_continue)
+            && !matches!(s, "_" | "self" | "Self" | "super" | "crate")
     };
     let is_index = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     if !is_ident(root) {
@@ -555,6 +596,14 @@ mod tests {
             ["a second `{#else}` in one `{#if …}`"]
         );
         assert_eq!(errors("{#each xs}"), ["expected `{#each items as item}`"]);
+        // A bad opening tag does not make its closing tag an error too.
+        assert_eq!(errors("{#if}x{/if}").len(), 1);
+        assert_eq!(errors("{#each xs in ys}x{/each}").len(), 1);
+        assert!(errors("{#else if b}")[0].starts_with("`{#else}` takes no condition"));
+        assert!(errors("{:x}")[0].starts_with("`{:x}` names no field"));
+        assert!(errors("{a½}")[0].contains("not a field name"));
+        assert!(errors("{self}")[0].contains("not a field name"));
+        assert!(parse("{#each xs\tas\tx}{x}{/each}").is_ok());
         assert!(errors("{#for x}")[0].starts_with("unknown section `{#for}`"));
         assert!(errors("{a-b}")[0].contains("`a-b` is not a field name"));
         assert!(errors("{a {b}")[0].starts_with("unclosed `{`"));

@@ -1,6 +1,7 @@
 //! Rules across attributes and templates: what makes a layout DingTalk can send and render.
 
 use syn::LitStr;
+use syn::ext::IdentExt;
 
 use crate::Ctxt;
 use crate::ast::{self, Input, Kind, Orientation, Tpl, Variant};
@@ -43,9 +44,31 @@ pub fn check(cx: &Ctxt, input: &Input<'_>) -> Vec<Option<Body>> {
 }
 
 fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
-    let kind = &v.kind.as_ref()?;
+    let Some(kind) = &v.kind else {
+        // The kind has a mistake, reported already: check what else can be, so that all
+        // mistakes are reported at once.
+        for b in &v.buttons {
+            for (lit, role) in [(&b.title, Role::Plain), (&b.url, Role::Url)] {
+                if let Some(tpl) = ast::tpl(cx, lit) {
+                    names(cx, input, v, &tpl);
+                    if role == Role::Url {
+                        static_url(cx, &tpl);
+                    }
+                }
+            }
+        }
+        return None;
+    };
     let kind_name = kind.kind.name();
     let is_card = matches!(kind.kind, Kind::ActionCard { .. });
+    if v.pc_slide.is_some() && kind.kind.mentions() {
+        cx.error(
+            &kind.span,
+            format!(
+                "`pc_slide` applies to the links of `link` and `action_card`, not `{kind_name}`"
+            ),
+        );
+    }
 
     if !is_card {
         for button in &v.buttons {
@@ -102,6 +125,11 @@ fn variant(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>) -> Option<Body> {
     let mut literal = 0;
     for (tpl, role) in parsed.iter().flatten() {
         ok &= names(cx, input, v, tpl);
+        ok &= specs(cx, tpl);
+        if tpl.nodes.is_empty() && *role != Role::Url {
+            cx.error(&tpl.lit, "this part is empty, and DingTalk requires it");
+            ok = false;
+        }
         literal += template::literal_len(&tpl.nodes);
         match role {
             Role::Url => ok &= static_url(cx, tpl),
@@ -238,7 +266,11 @@ pub fn templates(body: &Body) -> Vec<(&Tpl, Role)> {
 
 /// Every name in the template is a field, or a loop variable where it stands.
 fn names(cx: &Ctxt, input: &Input<'_>, v: &Variant<'_>, tpl: &Tpl) -> bool {
-    let fields: Vec<String> = v.fields.iter().map(|f| f.ident.to_string()).collect();
+    let fields: Vec<String> = v
+        .fields
+        .iter()
+        .map(|f| f.ident.unraw().to_string())
+        .collect();
     let owner = match v.ident {
         Some(variant) => format!("variant `{}::{variant}`", input.ident),
         None => format!("`{}`", input.ident),
@@ -280,6 +312,72 @@ fn list(names: &[String]) -> String {
         .join(", ")
 }
 
+/// Every format spec is one `format!` takes with no argument of its own:
+/// `[[fill]align][sign][#][0][width][.precision][type]`, numbers only.
+fn specs(cx: &Ctxt, tpl: &Tpl) -> bool {
+    let mut ok = true;
+    let mut check = |spec: &str, name: &template::Name| {
+        if !spec.is_empty() && !valid_spec(spec) {
+            ok = false;
+            let name = name.rest.iter().fold(name.root.clone(), |a, b| a + "." + b);
+            cx.error(
+                &tpl.lit,
+                format!(
+                    "`{{{name}:{spec}}}` has a format spec this derive cannot use: write fill, \
+                     alignment, sign, `#`, `0`, a width and a precision as numbers, and a type \
+                     (`?`, `x`, `X`, `o`, `b`, `e`, `E`)"
+                ),
+            );
+        }
+    };
+    fn walk(nodes: &[Node], check: &mut impl FnMut(&str, &template::Name)) {
+        for node in nodes {
+            match node {
+                Node::Value(v) => check(&v.spec, &v.name),
+                Node::If {
+                    then, otherwise, ..
+                } => {
+                    walk(then, check);
+                    walk(otherwise, check);
+                }
+                Node::Each { body, .. } => walk(body, check),
+                Node::Lit(_) => {}
+            }
+        }
+    }
+    walk(&tpl.nodes, &mut check);
+    ok
+}
+
+fn valid_spec(spec: &str) -> bool {
+    let mut s = spec;
+    let mut chars = s.chars();
+    // [[fill]align]
+    let first = chars.next();
+    let second = chars.next();
+    let is_align = |c: Option<char>| matches!(c, Some('<' | '^' | '>'));
+    if is_align(second) {
+        s = &s[first.map_or(0, char::len_utf8) + 1..];
+    } else if is_align(first) {
+        s = &s[1..];
+    }
+    s = s.strip_prefix(['+', '-']).unwrap_or(s);
+    s = s.strip_prefix('#').unwrap_or(s);
+    s = s.strip_prefix('0').unwrap_or(s);
+    s = s.trim_start_matches(|c: char| c.is_ascii_digit());
+    if let Some(rest) = s.strip_prefix('.') {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        if digits == 0 {
+            return false;
+        }
+        s = &rest[digits..];
+    }
+    matches!(
+        s,
+        "" | "?" | "x?" | "X?" | "#?" | "x" | "X" | "o" | "b" | "e" | "E"
+    )
+}
+
 /// A URL that starts with literal text must start with a scheme DingTalk opens.
 fn static_url(cx: &Ctxt, tpl: &Tpl) -> bool {
     let start = match tpl.nodes.first() {
@@ -294,8 +392,9 @@ fn static_url(cx: &Ctxt, tpl: &Tpl) -> bool {
             .get(..scheme.len())
             .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
     });
-    // A literal prefix too short to hold a scheme may be completed by a value: `{scheme}://`.
-    if ok || (!whole && !start.contains(':')) {
+    // A literal prefix too short to hold a scheme may be completed by a value (`{scheme}://`),
+    // but not one that is already a host or a path.
+    if ok || (!whole && !start.contains([':', '/', '.'])) {
         return true;
     }
     cx.error(
@@ -384,6 +483,18 @@ mod tests {
         }
         assert!(has_strikethrough("a ~~gone~~ b"));
         assert!(!has_strikethrough("a ~~ b"));
+    }
+
+    #[test]
+    fn accepts_the_format_specs_format_takes_alone() {
+        for ok in [
+            ".1", ">4", "*^10", "+.3e", "#x", "08.2", "?", "#?", "<5", "é>3",
+        ] {
+            assert!(valid_spec(ok), "{ok}");
+        }
+        for bad in ["width$", ".*", "abc", ".", "1$", "x.1"] {
+            assert!(!valid_spec(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@ use dingtalk::Message;
 #[dingtalk(action_card(title = "Leave", text = "leave"))]
 #[dingtalk(button(title = "Approve", url = "hr.example.com/approve"))]
 #[dingtalk(button(title = "Reject", url = "ftp://hr.example.com/{id}"))]
+#[dingtalk(button(title = "Later", url = "hr.example.com/later/{id}"))]
 struct LeaveRequest {
     id: u32,
 }

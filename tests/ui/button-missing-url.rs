@@ -1,0 +1,8 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(action_card(title = "Leave", text = "leave"))]
+#[dingtalk(button(title = "Approve"))]
+struct LeaveRequest;
+
+fn main() {}

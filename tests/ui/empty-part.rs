@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "", text = "**{service}** deployed"))]
+struct Deployed {
+    service: String,
+}
+
+fn main() {}

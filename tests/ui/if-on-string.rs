@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(text(content = "{#if note}note: {note}{/if}"))]
+struct Leave {
+    note: String,
+}
+
+fn main() {}

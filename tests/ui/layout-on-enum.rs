@@ -1,0 +1,10 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(text(content = "alert"))]
+enum Alert {
+    #[dingtalk(text(content = "firing"), crate = "dingtalk")]
+    Firing,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Deploy", text = "[logs](https://ci.example.com)"), pc_slide = true)]
+struct Deployed;
+
+fn main() {}

@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Leave", text = "{who}", path = "templates/leave.md"))]
+struct LeaveRequest {
+    who: String,
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(text(content = "{0}"))]
+struct Tuple(String);
+
+fn main() {}
