@@ -6,6 +6,8 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 mod delivery;
 mod error;
 mod message;

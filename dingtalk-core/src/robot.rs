@@ -342,7 +342,9 @@ fn unix_millis() -> i64 {
 
 impl RobotBuilder {
     /// A builder from the environment, read through `lookup`.
-    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<RobotBuilder, Error> {
+    pub(crate) fn from_lookup(
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<RobotBuilder, Error> {
         let set = |name| lookup(name).filter(|v| !v.trim().is_empty());
         let webhook = set("DINGTALK_WEBHOOK")
             .ok_or_else(|| Error::invalid_config("DINGTALK_WEBHOOK is not set"))?;
