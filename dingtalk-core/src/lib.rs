@@ -28,7 +28,7 @@ pub use message::Message;
 pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
-pub use render::{RawMarkdown, pc_slide_url};
+pub use render::{RawMarkdown, hard_line_breaks, pc_slide_url};
 pub use robot::{DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
 pub use sign::{Secret, sign, verify};
 pub use spread::Spread;

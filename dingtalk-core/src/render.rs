@@ -54,6 +54,29 @@ pub fn pc_slide_url(url: &str, pc_slide: bool) -> String {
     )
 }
 
+/// Markdown whose single newlines show as line breaks in DingTalk: each lone `\n` becomes
+/// `"  \n"`; paragraphs (`\n\n`) and breaks already written as `"  \n"` stay as they are.
+/// `\r\n` counts as `\n`.
+///
+/// ```
+/// assert_eq!(dingtalk_core::hard_line_breaks("a\nb\n\nc"), "a  \nb\n\nc");
+/// ```
+pub fn hard_line_breaks(markdown: &str) -> String {
+    let text = markdown.replace("\r\n", "\n");
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    for (i, c) in text.char_indices() {
+        if c == '\n' {
+            let paragraph = (i > 0 && bytes[i - 1] == b'\n') || bytes.get(i + 1) == Some(&b'\n');
+            if !paragraph && !out.ends_with("  ") {
+                out.push_str("  ");
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// How newlines in markdown are written.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -409,7 +409,8 @@ impl RobotBuilder {
 
     /// How long every send holds after DingTalk answers that the robot is throttled
     /// (`130101`, `410100`): 10 minutes unless set. The message that met the throttle is sent
-    /// after it.
+    /// after it. With `Duration::ZERO` nothing holds: the message fails at once with
+    /// [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) (for a command-line tool, say).
     pub fn throttle_penalty(mut self, penalty: Duration) -> Self {
         self.policy.throttle_penalty = penalty;
         self

@@ -334,7 +334,9 @@ impl Shared {
                 Err(e) => e,
             };
             match e.kind() {
-                ErrorKind::RateLimited if throttles < MAX_THROTTLES => {
+                ErrorKind::RateLimited
+                    if throttles < MAX_THROTTLES && !self.policy.throttle_penalty.is_zero() =>
+                {
                     throttles += 1;
                     tracing::info!(
                         robot = %self.transport.name,

@@ -1,0 +1,107 @@
+//! `dingtalk sandbox`: the local robot endpoint in the foreground, showing each message in a
+//! form a person reads.
+
+use std::net::SocketAddr;
+
+use dingtalk::Payload;
+use dingtalk_sandbox::{Exchange, Sandbox};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::{Failure, RobotArgs};
+
+pub async fn run(addr: SocketAddr, token: &str, args: &RobotArgs) -> Result<(), Failure> {
+    let mut builder = Sandbox::builder()
+        .addr(addr)
+        .access_token(token)
+        .keywords(args.keywords.clone());
+    if let Some(secret) = &args.secret {
+        builder = builder.secret(secret.clone());
+    }
+    let sandbox = builder
+        .start()
+        .await
+        .map_err(|e| Failure::new(3, format!("cannot listen on {addr}: {e}")))?;
+    let mut exchanges = sandbox.subscribe();
+    println!("{}", sandbox.webhook_url());
+    let secret = if args.secret.is_some() {
+        " --secret <the secret>"
+    } else {
+        ""
+    };
+    println!("send to it with: dingtalk --webhook <the URL above>{secret} send …");
+    loop {
+        tokio::select! {
+            exchange = exchanges.recv() => match exchange {
+                Ok(exchange) => println!("{}", describe(&exchange)),
+                Err(RecvError::Lagged(n)) => println!("({n} requests not shown)"),
+                Err(RecvError::Closed) => return Ok(()),
+            },
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+    }
+}
+
+/// A request as a person reads it: the message, or why it was refused.
+pub fn describe(exchange: &Exchange) -> String {
+    let Some(payload) = &exchange.payload else {
+        return match (exchange.errcode, &exchange.errmsg) {
+            (Some(code), Some(msg)) => format!("✗ refused: {msg} ({code})"),
+            _ => format!("· {exchange}"),
+        };
+    };
+    let mut out = format!("✓ {}", payload.msgtype());
+    if exchange.duplicate {
+        out.push_str(" (repeated msgUuid: not posted again)");
+    }
+    let mut field = |name: &str, value: &str| {
+        if value.contains('\n') {
+            out.push_str(&format!("\n  {name}:"));
+            for line in value.lines() {
+                out.push_str(&format!("\n    {line}"));
+            }
+        } else {
+            out.push_str(&format!("\n  {name}: {value}"));
+        }
+    };
+    match payload {
+        Payload::Text(t) => field("text", &t.rendered_content()),
+        Payload::Markdown(m) => {
+            field("title", m.title());
+            field("text", &m.rendered_text());
+        }
+        Payload::Link(l) => {
+            field("title", l.title());
+            field("text", l.text());
+            field("opens", l.message_url());
+            if !l.picture_url().is_empty() {
+                field("picture", l.picture_url());
+            }
+        }
+        Payload::ActionCard(c) => {
+            field("title", c.title());
+            field("text", c.text());
+            for b in c.button_list() {
+                field("button", &format!("[{}] {}", b.title(), b.url()));
+            }
+        }
+        Payload::FeedCard(f) => {
+            for l in f.link_list() {
+                field("link", &format!("{} {}", l.title(), l.message_url()));
+            }
+        }
+        _ => {}
+    }
+    if let Some(at) = payload.at().filter(|at| !at.is_empty()) {
+        let mut who: Vec<String> = at
+            .mobiles()
+            .iter()
+            .chain(at.user_ids())
+            .map(|id| format!("@{id}"))
+            .collect();
+        if at.is_all() {
+            who.push("@all".into());
+        }
+        field("mentions", &who.join(" "));
+    }
+    out
+}
