@@ -55,6 +55,6 @@ async fn refuses_to_block_async_code() {
     .unwrap();
     let e = robot.send(&Payload::text("x")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidConfig);
-    // Its runtime must not be dropped inside this one.
-    std::thread::spawn(move || drop(robot)).join().unwrap();
+    // Dropped inside async code: no panic, nothing blocks.
+    drop(robot);
 }

@@ -41,7 +41,7 @@ pub struct Robot {
 struct Inner {
     // Dropped before the runtime, so that its worker can still be waited for.
     robot: Option<crate::Robot>,
-    runtime: tokio::runtime::Runtime,
+    runtime: Option<tokio::runtime::Runtime>,
 }
 
 impl Robot {
@@ -57,7 +57,7 @@ impl Robot {
         Ok(Robot {
             inner: Arc::new(Inner {
                 robot: Some(robot),
-                runtime,
+                runtime: Some(runtime),
             }),
         })
     }
@@ -77,7 +77,11 @@ impl Robot {
                 "the blocking Robot was called from async code: use dingtalk::Robot there",
             ));
         }
-        self.inner.runtime.block_on(future)
+        self.inner
+            .runtime
+            .as_ref()
+            .expect("set until dropped")
+            .block_on(future)
     }
 
     /// Sends a message and waits until it is delivered or has finally failed; see
@@ -113,11 +117,21 @@ impl Robot {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        if let Some(robot) = self.robot.take()
-            && robot.queued() > 0
-            && tokio::runtime::Handle::try_current().is_err()
-        {
-            let _ = self.runtime.block_on(robot.flush(DROP_FLUSH_DEADLINE));
+        let robot = self.robot.take().expect("set until dropped");
+        let runtime = self.runtime.take().expect("set until dropped");
+        let in_async = tokio::runtime::Handle::try_current().is_ok();
+        if robot.queued() > 0 {
+            let flushed = if in_async {
+                Err(Error::flush_timeout(robot.queued(), Duration::ZERO))
+            } else {
+                runtime.block_on(robot.flush(DROP_FLUSH_DEADLINE))
+            };
+            if let Err(e) = flushed {
+                tracing::warn!(robot = %robot.name(), error = %e, "dropped with messages undelivered");
+            }
         }
+        drop(robot);
+        // A runtime may not be dropped, blocking, inside another one.
+        runtime.shutdown_background();
     }
 }

@@ -48,8 +48,9 @@ pub enum ErrorKind {
     Timeout,
     /// DingTalk could not be reached, or the connection broke.
     Transport,
-    /// DingTalk failed to handle the request: an HTTP error status, an answer that is not
-    /// DingTalk's JSON, or `-1` (系统繁忙, busy).
+    /// DingTalk failed to handle the request: an HTTP 5xx status, an answer that is not
+    /// DingTalk's JSON, or `-1` (系统繁忙, busy). (HTTP 408 is a [`Timeout`](Self::Timeout),
+    /// 429 [`RateLimited`](Self::RateLimited), any other 4xx [`Api`](Self::Api).)
     Server,
     /// DingTalk refused the message with an `errcode` not listed above.
     Api,
@@ -187,6 +188,18 @@ impl Error {
 
     pub(crate) fn server(message: impl Into<Cow<'static, str>>) -> Error {
         Error::new(ErrorKind::Server, message)
+    }
+
+    /// An HTTP status other than success: 5xx is DingTalk failing (retried), 408 a timeout,
+    /// 429 a throttle, any other 4xx a refusal of this request (not retried).
+    pub(crate) fn from_status(status: u16) -> Error {
+        let message = format!("DingTalk answered HTTP {status}");
+        match status {
+            408 => Error::new(ErrorKind::Timeout, message),
+            429 => Error::new(ErrorKind::RateLimited, message),
+            400..=499 => Error::new(ErrorKind::Api, message),
+            _ => Error::new(ErrorKind::Server, message),
+        }
     }
 
     /// Classifies DingTalk's answer `{errcode, errmsg}` with a non-zero `errcode`.

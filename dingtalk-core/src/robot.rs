@@ -237,6 +237,11 @@ impl Robot {
     pub(crate) fn available(&self) -> usize {
         self.shared().limiter.available()
     }
+
+    /// Whether DingTalk throttles this robot now.
+    pub(crate) fn is_throttled(&self) -> bool {
+        self.shared().limiter.is_held()
+    }
 }
 
 /// A `msgUuid` of the size [`Shared`] makes, to measure bodies with.
@@ -298,7 +303,7 @@ impl Transport {
         let answer = response.bytes().await.map_err(|e| self.request_error(e))?;
         let elapsed = started.elapsed();
         if !status.is_success() {
-            return Err(Error::server(format!("DingTalk answered HTTP {status}")));
+            return Err(Error::from_status(status.as_u16()));
         }
         let answer: Answer = serde_json::from_slice(&answer).map_err(|e| {
             Error::server(format!(
@@ -394,8 +399,9 @@ impl RobotBuilder {
     }
 
     /// At most `max` requests in any window of `per` (DingTalk's 20 a minute unless set).
-    /// Retries count too. Every `Robot` for the same webhook and limit in the process shares
-    /// it.
+    /// Retries count too. Every `Robot` in the process for the same webhook and limit shares
+    /// one limit and one throttle: its clones, and `Robot`s built anew while the last one's
+    /// requests are still in the window or a throttle holds.
     pub fn rate_limit(mut self, max: u32, per: Duration) -> Self {
         self.limit = Some(Limit { max, per });
         self
@@ -486,7 +492,13 @@ impl RobotBuilder {
             .build()
             .map_err(|e| Error::invalid_config(format!("cannot set up HTTP: {e}")))?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
-        let limiter = Limiter::shared(webhook.expose().as_str(), self.limit);
+        let key = format!(
+            "{}:{} {}",
+            webhook.host(),
+            webhook.expose().port_or_known_default().unwrap_or_default(),
+            webhook.token()
+        );
+        let limiter = Limiter::shared(&key, self.limit);
         let transport = Transport {
             http,
             webhook,

@@ -51,12 +51,19 @@ impl Spread {
         &self.robots
     }
 
-    /// The robot that can send soonest: the most free places in its limit less its backlog;
-    /// ties go round in turn.
+    /// The robot that can send soonest: one DingTalk does not throttle, with the most free
+    /// places in its limit less its backlog; ties go round in turn.
     fn pick(&self) -> &Robot {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let n = self.robots.len();
-        let score = |r: &Robot| r.available() as i64 - r.queued() as i64;
+        let score = |r: &Robot| {
+            let free = r.available() as i64 - r.queued() as i64;
+            if r.is_throttled() {
+                free - (1 << 40)
+            } else {
+                free
+            }
+        };
         let mut best = &self.robots[start % n];
         for i in 1..n {
             let robot = &self.robots[(start + i) % n];

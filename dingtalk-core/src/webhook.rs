@@ -80,6 +80,15 @@ impl Webhook {
         is_loopback(&self.url)
     }
 
+    /// The access_token. Keep it out of logs.
+    pub(crate) fn token(&self) -> String {
+        self.url
+            .query_pairs()
+            .find(|(name, _)| name == "access_token")
+            .map(|(_, token)| token.into_owned())
+            .unwrap_or_default()
+    }
+
     /// The host, for labels in logs.
     pub fn host(&self) -> &str {
         self.url.host_str().unwrap_or_default()

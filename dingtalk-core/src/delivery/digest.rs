@@ -63,21 +63,38 @@ fn digest(parts: &[&Payload]) -> Payload {
     markdown.into()
 }
 
+/// Plain text made markdown that shows it as it is.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    crate::render::write_markdown(
+        &mut out,
+        crate::render::Newlines::Break,
+        format_args!("{text}"),
+    );
+    out
+}
+
 /// A part's title and its body as markdown.
 fn summary(part: &Payload) -> (String, String) {
     let links = |links: Vec<(&str, &str)>| {
         links
             .iter()
-            .map(|(title, url)| format!("- [{title}]({url})"))
+            .map(|(title, url)| format!("- [{}]({url})", escaped(title)))
             .collect::<Vec<_>>()
             .join("\n")
     };
     match part {
-        Payload::Text(t) => (String::new(), t.rendered_content().into_owned()),
+        // Text messages are plain: escaped, so that they show in markdown as they did.
+        Payload::Text(t) => (String::new(), escaped(&t.rendered_content())),
         Payload::Markdown(m) => (m.title.clone(), m.rendered_text().into_owned()),
         Payload::Link(l) => (
-            l.title.clone(),
-            format!("{}\n\n[{}]({})", l.text, l.message_url, l.message_url),
+            escaped(&l.title),
+            format!(
+                "{}\n\n[{}]({})",
+                escaped(&l.text),
+                escaped(&l.message_url),
+                l.message_url
+            ),
         ),
         Payload::ActionCard(c) => {
             let buttons = links(c.buttons.iter().map(|b| (b.title(), b.url())).collect());
@@ -121,6 +138,16 @@ mod tests {
         );
         assert_eq!(m.at().mobiles(), ["138"]);
         assert_eq!(m.at().user_ids(), ["u1"]);
+        let plain: Payload = Payload::text("*not* bold\nline").into();
+        let merged = digests(&[&plain, &plain]);
+        let Payload::Markdown(m) = &merged[0].0 else {
+            panic!()
+        };
+        assert!(
+            m.text().starts_with("\\*not\\* bold  \nline\n\n"),
+            "{}",
+            m.text()
+        );
     }
 
     #[test]

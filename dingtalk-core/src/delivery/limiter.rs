@@ -30,8 +30,9 @@ pub(crate) struct Limiter {
 }
 
 /// A request's place in the limit: return it with [`Slot::release`] when the answer is in.
+/// It keeps its limiter alive until the place is free again.
 pub(crate) struct Slot {
-    permit: Option<OwnedSemaphorePermit>,
+    permit: Option<(OwnedSemaphorePermit, Arc<Limiter>)>,
     per: Duration,
 }
 
@@ -45,8 +46,11 @@ impl Limiter {
         }
     }
 
-    /// The limiter of the robot `key` (its webhook) with `limit`: one per robot and limit in
-    /// the process, so that separately built `Robot`s for one webhook share it.
+    /// The limiter of the robot `key` (its host, port and access_token) with `limit`: one in
+    /// the process while any `Robot` for it lives, while a request it let through has not yet
+    /// left the window, and while DingTalk throttles the robot. So `Robot`s built one after the
+    /// other for the same webhook share one limit and one throttle. (A `Robot` that asks for
+    /// another limit gets a limiter of its own.)
     pub fn shared(key: &str, limit: Option<Limit>) -> Arc<Limiter> {
         type Registry = Mutex<HashMap<(String, Option<Limit>), Weak<Limiter>>>;
         static REGISTRY: OnceLock<Registry> = OnceLock::new();
@@ -65,7 +69,7 @@ impl Limiter {
     }
 
     /// Waits for a throttle to end and for a free place in the limit.
-    pub async fn acquire(&self) -> Slot {
+    pub async fn acquire(self: &Arc<Self>) -> Slot {
         loop {
             self.wait_for_throttle().await;
             let permit = Arc::clone(&self.permits)
@@ -78,19 +82,31 @@ impl Limiter {
                 .is_none_or(|until| until <= Instant::now())
             {
                 return Slot {
-                    permit: Some(permit),
+                    permit: Some((permit, Arc::clone(self))),
                     per: self.limit.map_or(Duration::ZERO, |l| l.per),
                 };
             }
         }
     }
 
-    /// Holds every send to the robot for `penalty` from now: DingTalk throttled it.
-    pub fn hold(&self, penalty: Duration) {
-        let until = Instant::now() + penalty;
+    /// Holds every send to the robot for `penalty` from now: DingTalk throttled it. The
+    /// limiter stays alive until the hold ends, for `Robot`s built later.
+    pub fn hold(self: &Arc<Self>, penalty: Duration) {
+        // A penalty too long to add holds for about 30 years.
+        let now = Instant::now();
+        let until = now
+            .checked_add(penalty)
+            .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600));
         let mut held = self.held_until.lock().unwrap_or_else(|e| e.into_inner());
         if held.is_none_or(|h| h < until) {
             *held = Some(until);
+        }
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let alive = Arc::clone(self);
+            runtime.spawn(async move {
+                tokio::time::sleep_until(until).await;
+                drop(alive);
+            });
         }
     }
 
@@ -102,6 +118,11 @@ impl Limiter {
         while let Some(until) = self.held_until().filter(|&u| u > Instant::now()) {
             tokio::time::sleep_until(until).await;
         }
+    }
+
+    /// Whether DingTalk throttles the robot now.
+    pub fn is_held(&self) -> bool {
+        self.held_until().is_some_and(|u| u > Instant::now())
     }
 
     /// How many requests could be sent now without waiting.
@@ -158,7 +179,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn at_most_max_per_window_counted_from_the_answers() {
-        let limiter = limiter(2, Duration::from_secs(60));
+        let limiter = Arc::new(limiter(2, Duration::from_secs(60)));
         let start = Instant::now();
         let a = limiter.acquire().await;
         let b = limiter.acquire().await;
@@ -173,7 +194,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_throttle_holds_everything_until_it_ends() {
-        let limiter = limiter(20, Duration::from_secs(60));
+        let limiter = Arc::new(limiter(20, Duration::from_secs(60)));
         limiter.hold(Duration::from_secs(600));
         let start = Instant::now();
         let slot = limiter.acquire().await;
@@ -207,16 +228,22 @@ mod tests {
         assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3, 4]);
     }
 
-    #[test]
-    fn robots_with_one_webhook_share_a_limiter() {
+    #[tokio::test(start_paused = true)]
+    async fn a_limiter_outlives_its_robots_while_it_matters() {
         let limit = Some(Limit {
             max: 20,
             per: Duration::from_secs(60),
         });
-        let a = Limiter::shared("https://x/robot/send?access_token=1", limit);
-        let b = Limiter::shared("https://x/robot/send?access_token=1", limit);
-        let c = Limiter::shared("https://x/robot/send?access_token=2", limit);
-        assert!(Arc::ptr_eq(&a, &b));
-        assert!(!Arc::ptr_eq(&a, &c));
+        let a = Limiter::shared("x:1 token-a", limit);
+        let slot = a.acquire().await;
+        slot.release();
+        let ptr = Arc::as_ptr(&a);
+        drop(a);
+        // A request left within the minute: a robot built now shares its limit.
+        let b = Limiter::shared("x:1 token-a", limit);
+        assert_eq!(Arc::as_ptr(&b), ptr);
+        assert_eq!(b.available(), 19);
+        let c = Limiter::shared("x:1 token-b", limit);
+        assert!(!Arc::ptr_eq(&b, &c));
     }
 }

@@ -142,48 +142,45 @@ impl Shared {
             payload,
             reply: Some(tx),
         };
-        match self.policy.queue {
-            QueuePolicy::Wait => {
-                self.room
-                    .acquire()
-                    .await
-                    .expect("the queue's semaphore is never closed")
-                    .forget();
-                self.push(part);
-            }
-            QueuePolicy::Fail => match self.room.try_acquire() {
-                Ok(permit) => {
-                    permit.forget();
-                    self.push(part);
-                }
-                Err(_) => return Err(Error::queue_full(self.policy.capacity)),
-            },
-            QueuePolicy::Digest => match self.room.try_acquire() {
-                Ok(permit) => {
-                    permit.forget();
-                    self.push(part);
-                }
-                Err(_) => self.merge_backlog(part),
-            },
-        }
+        // A worker is running before anyone waits for room it alone can make.
         self.ensure_worker();
+        if self.policy.queue == QueuePolicy::Wait {
+            self.room
+                .acquire()
+                .await
+                .expect("the queue's semaphore is never closed")
+                .forget();
+            self.push(self.queue(), part);
+            return Ok(Delivery { reply: rx });
+        }
+        // Room is taken and given back under the queue's lock, so a merge sees the queue and
+        // its room agree.
+        let queue = self.queue();
+        match self.room.try_acquire() {
+            Ok(permit) => {
+                permit.forget();
+                self.push(queue, part);
+            }
+            Err(_) if self.policy.queue == QueuePolicy::Digest => self.merge_backlog(queue, part),
+            Err(_) => return Err(Error::queue_full(self.policy.capacity)),
+        }
         Ok(Delivery { reply: rx })
     }
 
-    fn push(&self, part: Part) {
+    fn push(&self, mut queue: MutexGuard<'_, VecDeque<Job>>, part: Part) {
         self.pending.fetch_add(1, Ordering::SeqCst);
-        self.queue().push_back(Job {
+        queue.push_back(Job {
             parts: vec![part],
             msg_uuid: new_msg_uuid(),
         });
+        drop(queue);
         self.ready.notify_one();
     }
 
     /// The queue is full: everything in it and `part` become one job, in the place of the
     /// oldest, and the room the others held is freed.
-    fn merge_backlog(&self, part: Part) {
+    fn merge_backlog(&self, mut queue: MutexGuard<'_, VecDeque<Job>>, part: Part) {
         self.pending.fetch_add(1, Ordering::SeqCst);
-        let mut queue = self.queue();
         let jobs = queue.len();
         let parts: Vec<Part> = queue
             .drain(..)
@@ -241,7 +238,14 @@ impl Shared {
     async fn run(self: Arc<Self>) {
         loop {
             let ready = self.ready.notified();
-            let job = self.queue().pop_front();
+            let job = {
+                let mut queue = self.queue();
+                let job = queue.pop_front();
+                if job.is_some() {
+                    self.room.add_permits(1);
+                }
+                job
+            };
             let Some(job) = job else {
                 if self.closed.load(Ordering::SeqCst) {
                     return;
@@ -249,12 +253,13 @@ impl Shared {
                 ready.await;
                 continue;
             };
-            self.room.add_permits(1);
-            let count = job.parts.len();
+            // Settles the count even if this task stops mid-delivery (its runtime shut down):
+            // the senders are told `Cancelled` by their dropped answers.
+            let _settle = Settle {
+                shared: &self,
+                count: job.parts.len(),
+            };
             self.deliver(job).await;
-            if self.pending.fetch_sub(count, Ordering::SeqCst) == count {
-                self.idle.notify_waiters();
-            }
         }
     }
 
@@ -290,10 +295,20 @@ impl Shared {
 
     fn notify_failure(&self, payload: &Payload, error: &Error) {
         if let Some(hook) = &self.policy.on_failure {
-            hook(payload, error);
+            // A panicking hook must not stop delivery.
+            let called =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(payload, error)));
+            if called.is_err() {
+                tracing::error!(robot = %self.transport.name, "the on_failure hook panicked");
+            }
         }
         if let Some(fallback) = &self.policy.fallback {
-            let notice = failure_notice(&self.transport.name, payload, error);
+            let notice = failure_notice(
+                &self.transport.name,
+                fallback.keywords().first().map(String::as_str),
+                payload,
+                error,
+            );
             let fallback = fallback.clone();
             tokio::spawn(async move {
                 if let Err(e) = fallback.send(&notice).await {
@@ -340,6 +355,9 @@ impl Shared {
                     throttles += 1;
                     tracing::info!(
                         robot = %self.transport.name,
+                        msg_uuid,
+                        attempts,
+                        errcode = e.errcode(),
                         penalty_s = self.policy.throttle_penalty.as_secs(),
                         "DingTalk throttles the robot: holding every send"
                     );
@@ -349,11 +367,16 @@ impl Shared {
                 ErrorKind::TimestampExpired if !resigned => resigned = true,
                 _ => {
                     failures += 1;
-                    match self.policy.retry.backoff(&e, failures, started.elapsed()) {
+                    // Time spent waiting for the limit or a throttle is not time spent failing.
+                    let trying = started.elapsed().saturating_sub(waited);
+                    match self.policy.retry.backoff(&e, failures, trying) {
                         Some(backoff) => {
                             tracing::debug!(
                                 robot = %self.transport.name,
+                                msg_uuid,
                                 attempts,
+                                errcode = e.errcode(),
+                                kind = ?e.kind(),
                                 error = %e,
                                 backoff_ms = backoff.as_millis() as u64,
                                 "retrying"
@@ -392,8 +415,23 @@ impl Shared {
     }
 }
 
-/// What the fallback robot is told of a message that finally failed.
-fn failure_notice(robot: &str, payload: &Payload, error: &Error) -> Payload {
+/// Settles a delivered (or abandoned) job's count of pending messages.
+struct Settle<'a> {
+    shared: &'a Shared,
+    count: usize,
+}
+
+impl Drop for Settle<'_> {
+    fn drop(&mut self) {
+        if self.shared.pending.fetch_sub(self.count, Ordering::SeqCst) == self.count {
+            self.shared.idle.notify_waiters();
+        }
+    }
+}
+
+/// What the fallback robot is told of a message that finally failed; its title carries the
+/// fallback's first keyword, if it has some.
+fn failure_notice(robot: &str, keyword: Option<&str>, payload: &Payload, error: &Error) -> Payload {
     let what = payload
         .reader_texts()
         .into_iter()
@@ -403,8 +441,12 @@ fn failure_notice(robot: &str, payload: &Payload, error: &Error) -> Payload {
     if preview.len() < what.len() {
         preview.push('…');
     }
+    let title = match keyword {
+        Some(keyword) => format!("[{keyword}] A message to {robot} was not delivered"),
+        None => format!("A message to {robot} was not delivered"),
+    };
     Payload::markdown(
-        format!("A message to {robot} was not delivered"),
+        title,
         format!(
             "#### A message to {robot} was not delivered\n\n- error: {error}\n- type: {}\n\n{}",
             payload.msgtype(),

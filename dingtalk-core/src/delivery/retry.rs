@@ -8,14 +8,15 @@ use crate::error::{Error, ErrorKind};
 /// answers and DingTalk's `-1` (busy). Every retry of a message reuses its `msgUuid`, so a
 /// retry after a lost answer cannot post it twice.
 ///
-/// The wait before retry `n` is `initial_backoff × 2ⁿ⁻¹`, at most `max_backoff`, with "full
-/// jitter" (a random time between half of it and all of it) so that many clients do not retry
-/// in step. Retries stop after `max_attempts` attempts in all, or when the next wait would end
-/// past `max_elapsed` since the first attempt.
+/// The wait before retry `n` is `initial_backoff × 2ⁿ⁻¹`, at most `max_backoff`, with jitter
+/// (a random time between half of it and all of it) so that many clients do not retry in step.
+/// Retries stop after `max_attempts` failed attempts, or when the next wait would end past
+/// `max_elapsed` of trying (time spent waiting for the rate limit or a throttle does not
+/// count).
 ///
 /// A signature refused as expired (`invalid timestamp`) is signed again and retried once, at
 /// once. A throttle answer is not a failure here: the robot holds, then sends the message.
-/// Everything else is permanent and never retried.
+/// Neither counts against `max_attempts`. Everything else is permanent and never retried.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
@@ -85,7 +86,7 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1 << exponent)
             .min(self.max_backoff);
-        // Full jitter in [full / 2, full].
+        // "Equal jitter": in [full / 2, full].
         let half = full / 2;
         let wait = half + half.mul_f64(fastrand::f64());
         (elapsed + wait <= self.max_elapsed).then_some(wait)
