@@ -16,7 +16,7 @@ pub fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
     let mut out = LayoutAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("dingtalk")) {
         let result = attr.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let key = key(&meta);
             match key.as_str() {
                 // #[dingtalk(markdown(title = "…", text = "…" | path = "…"))]
                 // #[dingtalk(action_card(title, text | path, orientation, hide_avatar))]
@@ -89,11 +89,7 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("dingtalk")) {
         let result = attr.parse_nested_meta(|meta| {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let key = key(&meta);
             let flag = match key.as_str() {
                 // #[dingtalk(at_mobiles)]
                 "at_mobiles" => &mut out.at_mobiles,
@@ -150,7 +146,7 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
         _ => &["title", "text", "message_url", "pic_url"],
     };
     let parsed = meta.parse_nested_meta(|inner| {
-        let key = inner.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        let key = key(&inner);
         if !allowed.contains(&key.as_str()) {
             let expected = allowed
                 .iter()
@@ -329,43 +325,52 @@ fn file(cx: &Ctxt, lit: LitStr) -> Option<Source> {
     }
 }
 
-fn string(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitStr> {
-    match value(meta) {
-        Some(syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        })) => Some(lit),
-        _ => {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            cx.error(&meta.path, format!("expected `{key} = \"…\"`"));
-            None
-        }
+/// The key a meta item starts with, as written.
+fn key(meta: &ParseNestedMeta<'_>) -> String {
+    meta.path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
+/// The literal after `key =`, if `extract` takes it; else an error that shows `expected`.
+fn literal<T>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    extract: impl FnOnce(syn::Lit) -> Option<T>,
+    expected: &str,
+) -> Option<T> {
+    let found = match value(meta) {
+        Some(syn::Expr::Lit(syn::ExprLit { lit, .. })) => extract(lit),
+        _ => None,
+    };
+    if found.is_none() {
+        cx.error(&meta.path, format!("expected {expected}"));
     }
+    found
+}
+
+fn string(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitStr> {
+    let key = key(meta);
+    let extract = |lit| match lit {
+        syn::Lit::Str(s) => Some(s),
+        _ => None,
+    };
+    literal(cx, meta, extract, &format!("`{key} = \"…\"`"))
 }
 
 fn boolean(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitBool> {
-    match value(meta) {
-        Some(syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Bool(lit),
-            ..
-        })) => Some(lit),
-        _ => {
-            let key = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            cx.error(
-                &meta.path,
-                format!("expected `{key} = true` or `{key} = false`"),
-            );
-            None
-        }
-    }
+    let key = key(meta);
+    let extract = |lit| match lit {
+        syn::Lit::Bool(b) => Some(b),
+        _ => None,
+    };
+    literal(
+        cx,
+        meta,
+        extract,
+        &format!("`{key} = true` or `{key} = false`"),
+    )
 }
 
 /// The expression after `key =`, or `None` (with anything else after the key skipped).
@@ -392,11 +397,7 @@ fn parenthesized(cx: &Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> bool {
 
 /// A flag such as `at_all`: no value.
 fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, flag: &mut bool) {
-    let key = meta
-        .path
-        .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_default();
+    let key = key(meta);
     if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
         skip_value(meta);
         cx.error(&meta.path, format!("`{key}` takes no value"));
@@ -409,11 +410,7 @@ fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, flag: &mut bool) {
 
 fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, value: T) {
     if slot.is_some() {
-        let key = meta
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
+        let key = key(meta);
         cx.error(&meta.path, format!("duplicate `{key}`"));
     } else {
         *slot = Some(value);
