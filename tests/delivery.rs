@@ -366,3 +366,41 @@ async fn final_failures_reach_the_hook_and_the_fallback_robot() {
         "{text}"
     );
 }
+
+#[test]
+fn messages_left_when_the_runtime_ends_reach_the_failure_hook() {
+    let lost = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&lost);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let sandbox = Sandbox::builder().start().await.unwrap();
+        let robot = Robot::builder(sandbox.webhook_url())
+            .rate_limit(1, Duration::from_secs(60))
+            .on_failure(move |payload, error| {
+                seen.lock().unwrap().push((payload.msgtype(), error.kind()));
+            })
+            .build()
+            .unwrap();
+        robot.send(&Payload::text("sent")).await.unwrap();
+        // The limit is spent: these wait in the queue when the program ends.
+        for i in 0..3 {
+            drop(
+                robot
+                    .post(&Payload::text(format!("left {i}")))
+                    .await
+                    .unwrap(),
+            );
+        }
+    });
+    drop(runtime);
+    let lost = lost.lock().unwrap();
+    // The one waiting in the worker is cancelled with it; the queued ones reach the hook.
+    assert!(lost.len() >= 2, "{lost:?}");
+    assert!(
+        lost.iter()
+            .all(|&(t, k)| t == "text" && k == ErrorKind::Cancelled)
+    );
+}

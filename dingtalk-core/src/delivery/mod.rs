@@ -415,6 +415,32 @@ impl Shared {
     }
 }
 
+impl Drop for Shared {
+    /// The last `Robot` is gone and so is the worker (its runtime ended) with messages still
+    /// queued: they can no longer be sent. Say so, and tell the failure hook, rather than drop
+    /// them silently.
+    fn drop(&mut self) {
+        let jobs: Vec<Job> = self.queue().drain(..).collect();
+        let parts: Vec<Part> = jobs.into_iter().flat_map(|job| job.parts).collect();
+        if parts.is_empty() {
+            return;
+        }
+        tracing::warn!(
+            robot = %self.transport.name,
+            undelivered = parts.len(),
+            "messages left in the queue when the robot and its runtime ended"
+        );
+        let error = Error::cancelled();
+        if let Some(hook) = &self.policy.on_failure {
+            for part in &parts {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    hook(&part.payload, &error)
+                }));
+            }
+        }
+    }
+}
+
 /// Settles a delivered (or abandoned) job's count of pending messages.
 struct Settle<'a> {
     shared: &'a Shared,

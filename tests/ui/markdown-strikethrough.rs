@@ -1,0 +1,9 @@
+use dingtalk::Message;
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "Plan", text = "- ~~old plan~~ {plan}"))]
+struct Plan {
+    plan: String,
+}
+
+fn main() {}
