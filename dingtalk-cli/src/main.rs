@@ -96,8 +96,8 @@ enum Command {
     /// Send a message.
     #[command(after_help = EXIT_STATUSES)]
     Send {
-        /// Print the exact body that would be sent, and the URL with token and sign redacted;
-        /// send nothing.
+        /// Print the body that would be sent (less the msgUuid each delivery adds) and the
+        /// URL with token and sign redacted, after every check; send nothing.
         #[arg(long, global = true)]
         dry_run: bool,
         #[command(subcommand)]
