@@ -2,6 +2,10 @@
 //! against a local sandbox. Everything goes through the `dingtalk` library: signing, checks,
 //! retries and typed errors are the library's.
 
+// The doc comments of the command-line types are clap's `--help` text, written for a
+// terminal, not rustdoc markup.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
+
 mod config;
 mod sandbox;
 
