@@ -84,17 +84,17 @@ async fn delivers_every_type_exactly_as_serialized() {
 
 #[tokio::test]
 async fn signs_every_request_afresh() {
-    // A window of 300 ms: a signature reused from the first request would be stale by the
+    // A window of 600 ms: a signature reused from the first request would be stale by the
     // second.
     let sandbox = Sandbox::builder()
         .secret(SECRET)
-        .signature_window(Duration::from_millis(300))
+        .signature_window(Duration::from_millis(600))
         .start()
         .await
         .unwrap();
     let robot = robot(&sandbox);
     robot.send(&Payload::text("one")).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(900)).await;
     robot.send(&Payload::text("two")).await.unwrap();
     assert_eq!(sandbox.received().len(), 2);
 }
