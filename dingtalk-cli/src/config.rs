@@ -40,15 +40,25 @@ pub fn default_path() -> Option<PathBuf> {
 /// Reads the config file; a missing file at the default place is an empty one.
 pub fn load(path: &Path, explicit: bool) -> Result<File, String> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            toml::from_str(&text).map_err(|e| format!("{}: {}", path.display(), e.message()))
-        }
+        // The message and the line only: the full error quotes the line, which may hold a
+        // secret.
+        Ok(text) => toml::from_str(&text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|span| text[..span.start.min(text.len())].lines().count().max(1));
+            match line {
+                Some(line) => format!("{}, line {line}: {}", path.display(), e.message()),
+                None => format!("{}: {}", path.display(), e.message()),
+            }
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => Ok(File::default()),
         Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
 }
 
 /// The robot from every source: a flag wins over the environment, which wins over the file.
+/// A robot named with `--robot` is taken whole from the file (flags still win): the
+/// environment describes another robot.
 pub fn resolve(
     flags: &RobotEntry,
     env: impl Fn(&str) -> Option<String>,
@@ -73,7 +83,13 @@ pub fn resolve(
         },
         None => RobotEntry::default(),
     };
-    let env = |key: &str| env(key).filter(|v| !v.trim().is_empty());
+    let env = |key: &str| {
+        if name.is_some() {
+            None
+        } else {
+            env(key).filter(|v| !v.trim().is_empty())
+        }
+    };
     let keywords = if !flags.keywords.is_empty() {
         flags.keywords.clone()
     } else if let Some(list) = env("DINGTALK_KEYWORDS") {
@@ -143,6 +159,9 @@ mod tests {
             (r.webhook.as_deref(), r.keywords),
             (Some("flag-hook"), vec!["flag".to_owned()])
         );
+        // A robot named with --robot comes from the file, whatever the environment says.
+        let r = resolve(&none, env, &file, Some("dev")).unwrap();
+        assert_eq!((r.webhook.as_deref(), r.secret), (Some("dev-hook"), None));
         let e = resolve(&none, no_env, &file, Some("prod")).unwrap_err();
         assert!(e.contains("dev, ops"), "{e}");
     }

@@ -29,7 +29,8 @@ Exit status:
   6  rate limited: the robot is throttled
   7  the robot: unknown token, robot disabled or removed, group dissolved
   8  delivery: DingTalk could not be reached, timed out or failed
-  9  any other refusal by DingTalk";
+  9  any other refusal by DingTalk
+  1  the tool itself could not start or write its output";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -93,6 +94,9 @@ struct RobotArgs {
     /// failing with exit status 6.
     #[arg(long, global = true)]
     wait_throttle: bool,
+    /// Print nothing on success.
+    #[arg(long, short, global = true)]
+    quiet: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -109,8 +113,12 @@ enum Command {
     },
     /// Run a local DingTalk robot endpoint and show each message it receives.
     ///
-    /// It enforces DingTalk's rules (signature, keywords, size, rate limit). Its webhook URL is
-    /// printed first; send to it with `dingtalk --webhook URL send …`.
+    /// It enforces DingTalk's rules (signature, keywords, size, rate limit), with the secret
+    /// and keywords of --secret and --keyword (or DINGTALK_SECRET, DINGTALK_KEYWORDS). Its
+    /// webhook URL is printed first; send to it with `dingtalk --webhook URL send …`.
+    #[command(
+        after_help = "Example: dingtalk sandbox --secret SECtest --keyword deploy --no-rate-limit"
+    )]
     Sandbox {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -118,6 +126,9 @@ enum Command {
         /// The robot's access_token.
         #[arg(long, default_value = dingtalk_sandbox::DEFAULT_TOKEN)]
         token: String,
+        /// Lift DingTalk's limit of 20 messages a minute, to try layouts without pause.
+        #[arg(long)]
+        no_rate_limit: bool,
     },
     /// Print a shell completion script: `dingtalk completions bash > /etc/bash_completion.d/dingtalk`.
     Completions {
@@ -319,11 +330,15 @@ impl From<Error> for Failure {
                 5,
                 Some("put one of the robot's keywords in the message (see DINGTALK_KEYWORDS)"),
             ),
-            RateLimited | QueueFull => (
+            RateLimited => (
                 6,
                 Some(
                     "the robot sent over 20 messages in a minute; DingTalk holds it for 10 minutes",
                 ),
+            ),
+            QueueFull => (
+                6,
+                Some("too many messages are waiting to be sent; try again later"),
             ),
             InvalidToken => (
                 7,
@@ -333,19 +348,39 @@ impl From<Error> for Failure {
                 7,
                 Some("this robot cannot send; add a new one to the group"),
             ),
-            Timeout | Transport | Server | Cancelled => (
-                8,
-                Some("DingTalk could not be reached or failed; try again later"),
-            ),
+            Timeout | Transport | Server | Cancelled => (8, Some("try again later")),
             _ => (9, None),
         };
+        // The cause of a transport failure, stripped of its URL by the library.
+        let cause = std::error::Error::source(&e)
+            .map(|source| format!(": {source}"))
+            .unwrap_or_default();
         let line = match (e.errcode(), e.errmsg(), hint) {
             (Some(code), Some(msg), Some(hint)) => format!("{msg} ({code}): {hint}"),
             (Some(code), Some(msg), None) => format!("{msg} ({code})"),
-            (_, _, Some(hint)) if e.errcode().is_none() && status >= 6 => format!("{e}; {hint}"),
+            (_, _, Some(hint)) if e.errcode().is_none() && status >= 6 => {
+                format!("{e}{cause}; {hint}")
+            }
             _ => e.to_string(),
         };
         Failure { status, line }
+    }
+}
+
+/// Writes to standard output. A reader that went away (`| head`) is no failure.
+fn out(text: &str) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure::new(
+            1,
+            format!("cannot write to standard output: {e}"),
+        )),
     }
 }
 
@@ -454,9 +489,39 @@ fn payload(command: &MessageCommand) -> Result<Payload, Failure> {
             .links(links.iter().map(|(t, u, p)| FeedLink::new(t, u, p)))
             .into(),
         MessageCommand::Json { file } => {
-            Payload::from_json(&read_input(file)?).map_err(|e| Failure::new(4, e.to_string()))?
+            let json = read_input(file)?;
+            warn_ignored_fields(&json);
+            Payload::from_json(&json).map_err(|e| Failure::new(4, e.to_string()))?
         }
     })
+}
+
+/// Says on stderr which fields of a JSON message will not be sent: the library sends only
+/// what DingTalk's message table has, and its own `msgUuid`.
+fn warn_ignored_fields(json: &str) {
+    let Ok(serde_json::Value::Object(message)) = serde_json::from_str(json) else {
+        return;
+    };
+    let known = [
+        "msgtype",
+        "text",
+        "link",
+        "markdown",
+        "actionCard",
+        "feedCard",
+        "at",
+    ];
+    let ignored: Vec<&str> = message
+        .keys()
+        .map(String::as_str)
+        .filter(|k| !known.contains(k))
+        .collect();
+    if !ignored.is_empty() {
+        eprintln!(
+            "dingtalk: warning: not sent: {} (a msgUuid is added per delivery)",
+            ignored.join(", ")
+        );
+    }
 }
 
 /// The robot these flags, the environment and the config file describe.
@@ -542,13 +607,14 @@ async fn send(args: &RobotArgs, message: &MessageCommand, dry_run: bool) -> Resu
         } else {
             "(no webhook configured)".to_owned()
         };
-        println!("POST {url}");
-        println!("Content-Type: application/json; charset=utf-8");
-        println!();
-        println!("{body}");
-        return Ok(());
+        return out(&format!(
+            "POST {url}\nContent-Type: application/json; charset=utf-8\n\n{body}\n"
+        ));
     }
     let receipt = robot.send(&payload).await?;
+    if args.quiet {
+        return Ok(());
+    }
     eprintln!(
         "delivered ({} attempt{}, {:?})",
         receipt.attempts(),
@@ -573,15 +639,15 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match &cli.command {
             Command::Send { dry_run, message } => send(&cli.robot, message, *dry_run).await,
-            Command::Sandbox { addr, token } => sandbox::run(*addr, token, &cli.robot).await,
+            Command::Sandbox {
+                addr,
+                token,
+                no_rate_limit,
+            } => sandbox::run(*addr, token, *no_rate_limit, &cli.robot).await,
             Command::Completions { shell } => {
-                clap_complete::generate(
-                    *shell,
-                    &mut Cli::command(),
-                    "dingtalk",
-                    &mut std::io::stdout(),
-                );
-                Ok(())
+                let mut script = Vec::new();
+                clap_complete::generate(*shell, &mut Cli::command(), "dingtalk", &mut script);
+                out(&String::from_utf8_lossy(&script))
             }
         }
     });

@@ -7,33 +7,58 @@ use dingtalk::Payload;
 use dingtalk_sandbox::{Exchange, Sandbox};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::{Failure, RobotArgs};
+use crate::{Failure, RobotArgs, out};
 
-pub async fn run(addr: SocketAddr, token: &str, args: &RobotArgs) -> Result<(), Failure> {
+pub async fn run(
+    addr: SocketAddr,
+    token: &str,
+    no_rate_limit: bool,
+    args: &RobotArgs,
+) -> Result<(), Failure> {
+    let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
+    let secret = args.secret.clone().or_else(|| env("DINGTALK_SECRET"));
+    let keywords = if args.keywords.is_empty() {
+        env("DINGTALK_KEYWORDS")
+            .map(|list| {
+                list.split([',', '，'])
+                    .map(|k| k.trim().to_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        args.keywords.clone()
+    };
     let mut builder = Sandbox::builder()
         .addr(addr)
         .access_token(token)
-        .keywords(args.keywords.clone());
-    if let Some(secret) = &args.secret {
+        .keywords(keywords);
+    if let Some(secret) = &secret {
+        // A secret no client would accept makes a sandbox no client can use.
+        dingtalk::Secret::new(secret.clone())?;
         builder = builder.secret(secret.clone());
+    }
+    if no_rate_limit {
+        builder = builder.no_rate_limit();
     }
     let sandbox = builder
         .start()
         .await
         .map_err(|e| Failure::new(3, format!("cannot listen on {addr}: {e}")))?;
     let mut exchanges = sandbox.subscribe();
-    println!("{}", sandbox.webhook_url());
-    let secret = if args.secret.is_some() {
+    let hint = if secret.is_some() {
         " --secret <the secret>"
     } else {
         ""
     };
-    println!("send to it with: dingtalk --webhook <the URL above>{secret} send …");
+    out(&format!(
+        "{}\nsend to it with: dingtalk --webhook <the URL above>{hint} send …\n",
+        sandbox.webhook_url()
+    ))?;
     loop {
         tokio::select! {
             exchange = exchanges.recv() => match exchange {
-                Ok(exchange) => println!("{}", describe(&exchange)),
-                Err(RecvError::Lagged(n)) => println!("({n} requests not shown)"),
+                Ok(exchange) => out(&format!("{}\n", describe(&exchange)))?,
+                Err(RecvError::Lagged(n)) => out(&format!("({n} requests not shown)\n"))?,
                 Err(RecvError::Closed) => return Ok(()),
             },
             _ = tokio::signal::ctrl_c() => return Ok(()),

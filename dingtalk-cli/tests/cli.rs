@@ -174,6 +174,7 @@ async fn every_kind_of_message_is_delivered() {
             vec!["send", "json", "-"],
             Some(r#"{"msgtype":"markdown","markdown":{"title":"t","text":"from stdin"}}"#),
         ),
+        (vec!["send", "text", "-", "-q"], Some("piped text\n")),
     ];
     for (args, stdin) in &runs {
         let mut all: Vec<&str> = robot.to_vec();
@@ -193,6 +194,7 @@ async fn every_kind_of_message_is_delivered() {
         json!({"msgtype": "feedCard", "feedCard": {"links": [{"title": "One", "messageURL": "https://a.example.com", "picURL": "https://a.example.com/p.png"}, {"title": "Two", "messageURL": "https://b.example.com", "picURL": ""}]}}),
         json!({"msgtype": "text", "text": {"content": "from a file"}}),
         json!({"msgtype": "markdown", "markdown": {"title": "t", "text": "from stdin"}}),
+        json!({"msgtype": "text", "text": {"content": "piped text"}}),
     ];
     assert_eq!(got.len(), expected.len());
     for (got, expected) in got.iter().zip(expected) {
@@ -274,8 +276,32 @@ async fn flags_win_over_the_environment_over_the_config_file() {
         status(&dingtalk("precedence", &with_flag, &env, None).await),
         0
     );
+    // A robot named with --robot is that robot, whatever the environment describes.
+    assert_eq!(
+        status(&dingtalk("precedence", &with_robot, &env, None).await),
+        0
+    );
     let counts = [&file_robot, &named, &env_robot, &flag_robot].map(|s| s.received().len());
-    assert_eq!(counts, [1, 1, 1, 1]);
+    assert_eq!(counts, [1, 2, 1, 1]);
+
+    let broken = config_home("precedence").join("broken.toml");
+    std::fs::write(
+        &broken,
+        "[robots.ops]\nwebhook = https://x\nsecret = \"SECdo-not-show\"\n",
+    )
+    .unwrap();
+    let config = broken.to_str().unwrap();
+    let bad = dingtalk(
+        "precedence",
+        &["--config", config, "send", "text", "hi"],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status(&bad), 3);
+    let err = stderr(&bad);
+    assert!(err.contains("broken.toml, line 2:"), "{err}");
+    assert!(!err.contains("SECdo-not-show"), "{err}");
 
     let unknown = dingtalk(
         "precedence",
@@ -391,9 +417,19 @@ async fn each_kind_of_failure_has_its_exit_status_and_one_clear_line() {
     assert!(sandbox.received().is_empty());
 }
 
+/// Kills the child process when the test ends, passed or not.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn the_sandbox_command_shows_each_message_readably() {
-    let mut child = Command::new(BIN)
+    let child = Command::new(BIN)
         .args([
             "sandbox",
             "--addr",
@@ -403,11 +439,13 @@ fn the_sandbox_command_shows_each_message_readably() {
             "--keyword",
             "deploy",
         ])
+        .env_clear()
         .env("XDG_CONFIG_HOME", config_home("sandbox"))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut child = Killed(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
     let webhook = lines.next().unwrap().unwrap();
     assert!(webhook.starts_with("http://127.0.0.1:"), "{webhook}");
     let _hint = lines.next();
@@ -415,6 +453,7 @@ fn the_sandbox_command_shows_each_message_readably() {
         Command::new(BIN)
             .args(["--webhook", &webhook, "--secret", "SECshow"])
             .args(args)
+            .env_clear()
             .env("XDG_CONFIG_HOME", config_home("sandbox"))
             .output()
             .unwrap()
@@ -437,8 +476,6 @@ fn the_sandbox_command_shows_each_message_readably() {
     let refused = send(&["--retries", "0", "send", "text", "no keyword here"]);
     assert_eq!(refused.status.code(), Some(5));
     let shown: Vec<String> = (0..5).map(|_| lines.next().unwrap().unwrap()).collect();
-    child.kill().unwrap();
-    child.wait().unwrap();
     assert_eq!(
         shown,
         [

@@ -15,8 +15,8 @@ use crate::payload::{
 };
 
 impl Payload {
-    /// The exact JSON body sent for this payload: raw UTF-8, never `\uXXXX`, with the missing
-    /// `@` mentions added to the text.
+    /// The JSON of this payload, as sent (a `Robot` adds one `msgUuid` field): raw UTF-8, never
+    /// `\uXXXX`, with the missing `@` mentions added to the text.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a payload always serializes")
     }
