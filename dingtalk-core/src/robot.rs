@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tokio::time::Instant;
 
 use crate::delivery::limiter::{Limit, Limiter};
@@ -185,11 +185,7 @@ impl Robot {
     /// [`ErrorKind::KeywordMismatch`]: crate::ErrorKind::KeywordMismatch
     /// [`ErrorKind::PayloadTooLarge`]: crate::ErrorKind::PayloadTooLarge
     pub fn check<M: Message + ?Sized>(&self, message: &M) -> Result<String, Error> {
-        let payload = message.to_payload();
-        self.shared()
-            .transport
-            .body(&payload, Some(MSG_UUID_SIZER))?;
-        self.shared().transport.body(&payload, None)
+        self.shared().transport.body(&message.to_payload())
     }
 
     /// Sends a message and waits until it is delivered or has finally failed.
@@ -210,11 +206,11 @@ impl Robot {
     /// queue is full and its policy is [`QueuePolicy::Wait`].
     pub async fn post<M: Message + ?Sized>(&self, message: &M) -> Result<Delivery, Error> {
         let payload = message.to_payload();
-        // Checked once here, with room for the `msgUuid`, so nothing is refused later for
-        // what could have been seen now.
+        // Checked here, with room for the `msgUuid`, so nothing is refused later for what
+        // could have been seen now.
         self.shared()
             .transport
-            .body(&payload, Some(MSG_UUID_SIZER))
+            .body(&payload)
             .inspect_err(|e| {
                 tracing::debug!(robot = %self.name(), error = %e, kind = ?e.kind(), "message refused before sending");
             })?;
@@ -244,20 +240,20 @@ impl Robot {
     }
 }
 
-/// A `msgUuid` of the size [`Shared`] makes, to measure bodies with.
-const MSG_UUID_SIZER: &str = "00000000000000000000000000000000";
+/// The bytes `with_msg_uuid` adds: `,"msgUuid":"<32 hex digits>"`.
+pub(crate) const MSG_UUID_FIELD_LEN: usize = r#","msgUuid":"""#.len() + 32;
 
-#[derive(Serialize)]
-struct Body<'a> {
-    #[serde(flatten)]
-    payload: &'a Payload,
-    #[serde(rename = "msgUuid", skip_serializing_if = "Option::is_none")]
-    msg_uuid: Option<&'a str>,
+/// `body` with its `msgUuid` (32 hex digits) as the last field.
+pub(crate) fn with_msg_uuid(body: &str, msg_uuid: &str) -> String {
+    debug_assert_eq!(msg_uuid.len(), 32);
+    let open = body.strip_suffix('}').expect("a body is a JSON object");
+    format!(r#"{open},"msgUuid":"{msg_uuid}"}}"#)
 }
 
 impl Transport {
-    /// The body for `payload`, after every check that needs no network.
-    pub(crate) fn body(&self, payload: &Payload, msg_uuid: Option<&str>) -> Result<String, Error> {
+    /// The body for `payload`, less its `msgUuid`, after every check that needs no network;
+    /// the size check counts the `msgUuid` delivery adds.
+    pub(crate) fn body(&self, payload: &Payload) -> Result<String, Error> {
         if let Some(field) = payload.missing_field() {
             return Err(Error::invalid_message(format!(
                 "the message's `{field}` is empty, and DingTalk requires it"
@@ -266,16 +262,10 @@ impl Transport {
         if !payload.contains_keyword(&self.keywords) {
             return Err(Error::keyword_mismatch(&self.keywords));
         }
-        let body = match msg_uuid {
-            None => payload.to_json(),
-            Some(msg_uuid) => serde_json::to_string(&Body {
-                payload,
-                msg_uuid: Some(msg_uuid),
-            })
-            .expect("a payload always serializes"),
-        };
-        if body.len() > spec::MAX_BODY_BYTES {
-            return Err(Error::payload_too_large(body.len()));
+        let body = payload.to_json();
+        let sent = body.len() + MSG_UUID_FIELD_LEN;
+        if sent > spec::MAX_BODY_BYTES {
+            return Err(Error::payload_too_large(sent));
         }
         Ok(body)
     }

@@ -7,7 +7,7 @@ use crate::spec;
 /// body (with room for the `msgUuid`). A part too large to share a summary stays as it is.
 pub(crate) fn digests(parts: &[&Payload]) -> Vec<(Payload, std::ops::Range<usize>)> {
     // Room left for `,"msgUuid":"<32 hex>"`.
-    const LIMIT: usize = spec::MAX_BODY_BYTES - 45;
+    const LIMIT: usize = spec::MAX_BODY_BYTES - crate::robot::MSG_UUID_FIELD_LEN;
     let mut out = Vec::new();
     let mut start = 0;
     while start < parts.len() {

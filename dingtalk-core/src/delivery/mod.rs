@@ -325,7 +325,7 @@ impl Shared {
         msg_uuid: &str,
         merged: usize,
     ) -> Result<Receipt, Error> {
-        let body = self.transport.body(payload, Some(msg_uuid))?;
+        let body = crate::robot::with_msg_uuid(&self.transport.body(payload)?, msg_uuid);
         let started = Instant::now();
         let mut waited = Duration::ZERO;
         let mut attempts = 0;
