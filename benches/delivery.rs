@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use dingtalk::{Payload, RetryPolicy, Robot};
+use dingtalk_bot::{Payload, RetryPolicy, Robot};
 use dingtalk_sandbox::Sandbox;
 
 /// CPU time of this process so far, every thread, user and system.

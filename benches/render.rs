@@ -7,7 +7,7 @@
 use std::fmt;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use dingtalk::Message;
+use dingtalk_bot::Message;
 use std::hint::black_box;
 
 #[derive(Clone, Copy, serde::Serialize)]

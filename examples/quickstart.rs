@@ -11,7 +11,7 @@
 
 use std::error::Error;
 
-use dingtalk::{Message, Payload, Robot};
+use dingtalk_bot::{Message, Payload, Robot};
 use dingtalk_sandbox::Sandbox;
 
 /// A plain-text notice. `{tag}` carries the robot's keyword, which every message must hold.

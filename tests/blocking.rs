@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use dingtalk::{ErrorKind, Payload, Robot, blocking};
+use dingtalk_bot::{ErrorKind, Payload, Robot, blocking};
 use dingtalk_sandbox::Sandbox;
 
 /// A sandbox on a runtime of its own, as another process would be.

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use dingtalk::{ErrorKind, Payload, QueuePolicy, RetryPolicy, Robot, Spread};
+use dingtalk_bot::{ErrorKind, Payload, QueuePolicy, RetryPolicy, Robot, Spread};
 use dingtalk_sandbox::{Fault, Sandbox};
 
 /// The most arrivals in any window of `window`.

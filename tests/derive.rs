@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use dingtalk::{Button, Message, RawMarkdown};
+use dingtalk_bot::{Button, Message, RawMarkdown};
 use serde_json::{Value, json};
 
 fn json_of(message: &impl Message) -> Value {
@@ -314,11 +314,11 @@ fn newlines_can_be_preserved() {
 }
 
 mod reexport {
-    pub use ::dingtalk;
+    pub use ::dingtalk_bot;
 }
 
-#[derive(dingtalk::Message)]
-#[dingtalk(crate = "reexport::dingtalk", text(content = "hi {x}"))]
+#[derive(dingtalk_bot::Message)]
+#[dingtalk(crate = "reexport::dingtalk_bot", text(content = "hi {x}"))]
 struct ViaReexport {
     x: u8,
 }

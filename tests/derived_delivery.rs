@@ -1,6 +1,6 @@
 //! Derived messages sent through `Robot` to the sandbox, with a secret and a keyword.
 
-use dingtalk::{Message, Robot};
+use dingtalk_bot::{Message, Robot};
 use dingtalk_sandbox::Sandbox;
 
 #[derive(Message)]

@@ -1,6 +1,6 @@
 //! Every message type serializes to exactly DingTalk's JSON, and reads back leniently.
 
-use dingtalk::{Button, ButtonOrientation, FeedLink, Message, Payload};
+use dingtalk_bot::{Button, ButtonOrientation, FeedLink, Message, Payload};
 use serde_json::{Value, json};
 
 fn json_of(message: impl Into<Payload>) -> Value {

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use dingtalk::{ErrorKind, Payload, RetryPolicy, Robot, RobotBuilder};
+use dingtalk_bot::{ErrorKind, Payload, RetryPolicy, Robot, RobotBuilder};
 use dingtalk_sandbox::{Fault, Sandbox};
 
 const SECRET: &str = "SECrobot-tests-0123456789";
@@ -130,7 +130,7 @@ fn robot_is_clone_send_sync() {
     fn clone<T: Clone>() {}
     assert::<Robot>();
     clone::<Robot>();
-    assert::<dingtalk::Error>();
+    assert::<dingtalk_bot::Error>();
 }
 
 /// Sends `payload` and expects it refused with `kind`, DingTalk's `errcode`, nothing received.
@@ -139,7 +139,7 @@ async fn refused(
     robot: &Robot,
     kind: ErrorKind,
     errcode: Option<i64>,
-) -> dingtalk::Error {
+) -> dingtalk_bot::Error {
     let e = robot.send(&Payload::text("部署 deploy")).await.unwrap_err();
     assert_eq!(e.kind(), kind, "{e}");
     assert_eq!(e.errcode(), errcode, "{e}");

@@ -8,7 +8,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use dingtalk::{Error, Payload, RetryPolicy, Robot};
+use dingtalk_bot::{Error, Payload, RetryPolicy, Robot};
 use dingtalk_sandbox::{Fault, Sandbox};
 
 const TOKEN: &str = "tokenAAAA1111secret";

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
-use dingtalk::{
+use dingtalk_bot::{
     ButtonOrientation, Error, ErrorKind, FeedLink, Payload, RetryPolicy, Robot, RobotBuilder,
 };
 
@@ -415,7 +415,7 @@ impl MarkdownBody {
         Ok(if self.preserve_newlines {
             text.to_owned()
         } else {
-            dingtalk::hard_line_breaks(text)
+            dingtalk_bot::hard_line_breaks(text)
         })
     }
 }

@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use dingtalk::Payload;
+use dingtalk_bot::Payload;
 use dingtalk_sandbox::{Exchange, Sandbox};
 use tokio::sync::broadcast::error::RecvError;
 
@@ -34,7 +34,7 @@ pub async fn run(
         .keywords(keywords);
     if let Some(secret) = &secret {
         // A secret no client would accept makes a sandbox no client can use.
-        dingtalk::Secret::new(secret.clone())?;
+        dingtalk_bot::Secret::new(secret.clone())?;
         builder = builder.secret(secret.clone());
     }
     if no_rate_limit {

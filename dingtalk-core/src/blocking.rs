@@ -74,7 +74,7 @@ impl Robot {
     fn block_on<T>(&self, future: impl Future<Output = Result<T, Error>>) -> Result<T, Error> {
         if tokio::runtime::Handle::try_current().is_ok() {
             return Err(Error::invalid_config(
-                "the blocking Robot was called from async code: use dingtalk::Robot there",
+                "the blocking Robot was called from async code: use dingtalk_bot::Robot there",
             ));
         }
         self.inner

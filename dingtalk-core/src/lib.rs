@@ -1,7 +1,7 @@
-//! The runtime of the [`dingtalk`](https://docs.rs/dingtalk) crate: DingTalk's custom-robot
+//! The runtime of the [`dingtalk-bot`](https://docs.rs/dingtalk-bot) crate: DingTalk's custom-robot
 //! message model, signing (加签), and an async client with typed errors.
 //!
-//! Depend on `dingtalk` rather than on this crate: it re-exports everything here, with the
+//! Depend on `dingtalk-bot` rather than on this crate: it re-exports everything here, with the
 //! `#[derive(Message)]` macro beside it.
 
 #![deny(missing_docs)]

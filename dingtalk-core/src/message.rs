@@ -4,7 +4,7 @@ use crate::payload::{ActionCard, FeedCard, Link, Markdown, Payload, Text};
 
 /// Anything that can be sent through a [`Robot`](crate::Robot): it becomes a [`Payload`].
 ///
-/// `#[derive(Message)]` in the `dingtalk` crate implements it for notification types from a
+/// `#[derive(Message)]` in the `dingtalk-bot` crate implements it for notification types from a
 /// layout checked at compile time (see "Notifications as types" in that crate's
 /// documentation); [`Payload`] and its builders implement it as they are. Implement it by hand
 /// for layouts decided at run time.

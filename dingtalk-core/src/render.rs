@@ -302,7 +302,7 @@ where
 /// The buttons of a `buttons` field: anything that iterates `&Button`.
 #[doc(hidden)]
 #[diagnostic::on_unimplemented(
-    message = "a `buttons` field must iterate `dingtalk::Button`s by reference: `Vec<Button>`, `&[Button]`…",
+    message = "a `buttons` field must iterate `dingtalk_bot::Button`s by reference: `Vec<Button>`, `&[Button]`…",
     label = "`{Self}` does not iterate buttons"
 )]
 pub trait ButtonSource {

@@ -164,7 +164,7 @@ impl<'a> Input<'a> {
         let krate = outer
             .krate
             .clone()
-            .unwrap_or_else(|| syn::parse_quote!(::dingtalk));
+            .unwrap_or_else(|| syn::parse_quote!(::dingtalk_bot));
         let variants = match &input.data {
             Data::Struct(data) => {
                 vec![variant(

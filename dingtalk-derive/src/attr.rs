@@ -40,12 +40,12 @@ pub fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                 "allow_unrendered_markdown" => {
                     set_flag(cx, &meta, &mut out.allow_unrendered_markdown)
                 }
-                // #[dingtalk(crate = "path::to::dingtalk")]
+                // #[dingtalk(crate = "path::to::dingtalk_bot")]
                 "crate" => {
                     if let Some(lit) = string(cx, &meta) {
                         match lit.parse::<syn::Path>() {
                             Ok(path) => set_once(cx, &meta, &mut out.krate, path),
-                            Err(_) => cx.error(&lit, "expected a path, as in `crate = \"my_crate::dingtalk\"`"),
+                            Err(_) => cx.error(&lit, "expected a path, as in `crate = \"my_crate::dingtalk_bot\"`"),
                         }
                     }
                 }

@@ -1,5 +1,5 @@
-//! Implementation detail of the [`dingtalk`](https://docs.rs/dingtalk) crate:
-//! `#[derive(Message)]`. Its documentation is on `dingtalk::Message`.
+//! Implementation detail of the [`dingtalk-bot`](https://docs.rs/dingtalk-bot) crate:
+//! `#[derive(Message)]`. Its documentation is on `dingtalk_bot::Message`.
 //!
 //! One stage per file: `attr.rs` reads the attributes, `ast.rs` holds what they say,
 //! `template.rs` parses templates, `valid.rs` checks layouts against DingTalk's rules,
@@ -19,10 +19,10 @@ use proc_macro::TokenStream;
 use proc_macro2::Span;
 use quote::ToTokens;
 
-/// Derives `dingtalk::Message` from a layout checked at compile time: the type's
+/// Derives `dingtalk_bot::Message` from a layout checked at compile time: the type's
 /// `#[dingtalk(markdown(…))]`, `action_card(…)`, `text(…)` or `link(…)`, with templates that
 /// name its fields. The grammar, the template language and the checks are described in the
-/// `dingtalk` crate's documentation, under "Notifications as types".
+/// `dingtalk-bot` crate's documentation, under "Notifications as types".
 #[proc_macro_derive(Message, attributes(dingtalk))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

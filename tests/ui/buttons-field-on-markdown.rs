@@ -1,4 +1,4 @@
-use dingtalk::{Button, Message};
+use dingtalk_bot::{Button, Message};
 
 #[derive(Message)]
 #[dingtalk(markdown(title = "Pick", text = "choose"))]

@@ -1,9 +1,9 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 #[derive(Message)]
 #[dingtalk(text(content = "alert"))]
 enum Alert {
-    #[dingtalk(text(content = "firing"), crate = "dingtalk")]
+    #[dingtalk(text(content = "firing"), crate = "dingtalk_bot")]
     Firing,
 }
 

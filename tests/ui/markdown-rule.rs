@@ -1,4 +1,4 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 #[derive(Message)]
 #[dingtalk(markdown(title = "Report", text = "### Report\n\n---\n\n{body}"))]

@@ -1,4 +1,4 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 #[derive(Message)]
 #[dingtalk(markdown(title = "Plan", text = "- ~~old plan~~ {plan}"))]

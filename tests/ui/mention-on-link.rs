@@ -1,4 +1,4 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 #[derive(Message)]
 #[dingtalk(link(title = "Build {n}", text = "done", message_url = "https://ci.example.com/{n}"))]

@@ -1,4 +1,4 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 #[derive(Message)]
 #[dingtalk(markdown(title = "Deploy", text = "[logs](https://ci.example.com)"), pc_slide = true)]

@@ -1,4 +1,4 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 // Every mistake of one derive is reported at once, and the type still implements `Message`,
 // so `main` below adds no error of its own.

@@ -1,4 +1,4 @@
-use dingtalk::Message;
+use dingtalk_bot::Message;
 
 #[derive(Message)]
 #[dingtalk(text(content = "{#if note}note: {note}"))]
