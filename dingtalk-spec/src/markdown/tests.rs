@@ -1,0 +1,359 @@
+//! The escaper's promises, checked with a CommonMark parser: no value becomes markup, every
+//! value shows as written, and no escape stands where none is needed.
+
+use pulldown_cmark::{Event, Options, Parser, Tag};
+
+use super::*;
+
+/// The markup a value must never make, counted in a parse.
+fn markup(markdown: &str) -> Vec<&'static str> {
+    // Strikethrough is left out: DingTalk renders none, GFM pairs even single `~`s, and runs of
+    // `~` are checked apart (`no_tilde_runs`).
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_GFM;
+    let mut found = Vec::new();
+    for event in Parser::new_ext(markdown, options) {
+        let what = match event {
+            Event::Start(tag) => match tag {
+                Tag::Heading { .. } => "heading",
+                Tag::BlockQuote(_) => "quote",
+                Tag::CodeBlock(_) => "code block",
+                Tag::HtmlBlock => "html block",
+                Tag::List(_) => "list",
+                Tag::Item => "item",
+                Tag::Emphasis => "emphasis",
+                Tag::Strong => "strong",
+                Tag::Strikethrough => "strikethrough",
+                Tag::Link { .. } => "link",
+                Tag::Image { .. } => "image",
+                Tag::Table(_) => "table",
+                Tag::FootnoteDefinition(_) => "footnote",
+                _ => continue,
+            },
+            Event::Html(_) | Event::InlineHtml(_) => "html",
+            Event::Code(_) => "code",
+            Event::FootnoteReference(_) => "footnote reference",
+            Event::TaskListMarker(_) => "task",
+            Event::Rule => "rule",
+            _ => continue,
+        };
+        found.push(what);
+    }
+    found.sort_unstable();
+    found
+}
+
+/// The text a reader sees, white space left out (markdown moves it about at line ends).
+fn shown(markdown: &str) -> String {
+    let mut text = String::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_TABLES) {
+        match event {
+            Event::Text(t) | Event::Code(t) | Event::Html(t) | Event::InlineHtml(t) => {
+                text.push_str(&t)
+            }
+            _ => {}
+        }
+    }
+    text.retain(|c| !c.is_whitespace());
+    text
+}
+
+/// Templates a value may stand in: `{}` is the value.
+const CONTEXTS: &[&str] = &[
+    "{}",
+    "- {}",
+    "> {}",
+    "1. {}",
+    "### {}",
+    "text {} text",
+    "**{}** done",
+    "a\n{}\nb",
+    "a\n\n{}\n\nb",
+    "see [{}](https://x.example)",
+];
+
+fn in_context(context: &str, value: &str) -> String {
+    let (before, after) = context.split_once("{}").unwrap();
+    let mut out = hard_line_breaks(before);
+    escape_into(&mut out, value, Newlines::Break);
+    out.push_str(&hard_line_breaks(after));
+    out
+}
+
+/// Checks every promise for `value` in every context.
+fn assert_safe(value: &str) {
+    for context in CONTEXTS {
+        let escaped = in_context(context, value);
+        let benign = in_context(context, "x");
+        // A value may undo the template's markup (an empty one empties `**…**`); it may never
+        // make its own.
+        let mut made = markup(&escaped);
+        for kind in markup(&benign) {
+            if let Some(at) = made.iter().position(|&m| m == kind) {
+                made.remove(at);
+            }
+        }
+        assert!(
+            made.is_empty(),
+            "{value:?} in {context:?} made {made:?}: {escaped:?}"
+        );
+        let mut want = context.replace("{}", value);
+        want.retain(|c| !c.is_whitespace() && !"#>-*[]()".contains(c));
+        let mut got = shown(&escaped);
+        got.retain(|c| !"#>-*[]()".contains(c));
+        // The context's own markup aside, the reader sees exactly the value.
+        let want = want.replace("1.", "").replace("https://x.example", "");
+        let got = got.replace("1.", "").replace("https://x.example", "");
+        assert_eq!(got, want, "{value:?} in {context:?} shows {escaped:?}");
+    }
+    assert!(
+        !escape(value).contains("~~"),
+        "{value:?} keeps a run of `~`: {:?}",
+        escape(value)
+    );
+    assert_escapes_needed(value);
+}
+
+/// Every escape in `escape(value)` is one the rules of the module call for, at that place.
+fn assert_escapes_needed(value: &str) {
+    let out = escape(value);
+    let value: String = value.replace("\r\n", "\n").replace('\r', "\n");
+    let multiline = value.contains('\n');
+    let chars: Vec<char> = value.chars().collect();
+    // Whether chars[i] stands where a line starts (after indentation only).
+    let at_line_start = |i: usize| {
+        chars[..i]
+            .iter()
+            .rev()
+            .take_while(|&&c| c != '\n')
+            .all(|&c| c == ' ' || c == '\t')
+    };
+    let mut rest = out.as_str();
+    let mut i = 0; // index into chars
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("  \n") {
+            // A line break the rule made (or the value's own two spaces, then a newline).
+            while chars.get(i) == Some(&' ') {
+                i += 1;
+            }
+            assert_eq!(chars.get(i), Some(&'\n'), "{value:?} → {out:?}");
+            i += 1;
+            rest = after;
+            continue;
+        }
+        let (unit, len, stands_for) = if let Some(after) = rest.strip_prefix('\\') {
+            let c = after.chars().next().expect("an escape escapes something");
+            ("backslash", 1 + c.len_utf8(), c)
+        } else if rest.starts_with('&') {
+            let end = rest.find(';').expect("a reference ends") + 1;
+            let c = match &rest[..end] {
+                "&lt;" => '<',
+                "&gt;" => '>',
+                "&amp;" => '&',
+                "&#126;" => '~',
+                "&#124;" => '|',
+                "&#61;" => '=',
+                other => panic!("unknown reference {other} in {out:?}"),
+            };
+            ("reference", end, c)
+        } else {
+            let c = rest.chars().next().unwrap();
+            ("as is", c.len_utf8(), c)
+        };
+        // Indentation past three columns at a line start is dropped, and a tab there is
+        // written as a space.
+        loop {
+            match chars.get(i) {
+                Some(&c) if c == stands_for => break,
+                Some('\t') if unit == "as is" && stands_for == ' ' && at_line_start(i) => break,
+                Some(' ' | '\t') if at_line_start(i) => i += 1,
+                other => panic!("{value:?} → {out:?}: `{stands_for}` stands for {other:?} at {i}"),
+            }
+        }
+        let needed = match (unit, stands_for) {
+            ("as is", _) => true,
+            ("backslash", '\\' | '*' | '_' | '`' | '[' | ']') => true,
+            ("backslash", '#' | '-' | '+') => at_line_start(i),
+            ("backslash", '.' | ')') => {
+                let digits = chars[..i]
+                    .iter()
+                    .rev()
+                    .take_while(|c| c.is_ascii_digit())
+                    .count();
+                digits > 0
+                    && at_line_start(i - digits)
+                    && chars.get(i + 1).is_none_or(|c| c.is_whitespace())
+            }
+            ("reference", '<' | '>' | '&') => true,
+            ("reference", '~') => chars.get(i + 1) == Some(&'~') || (i > 0 && chars[i - 1] == '~'),
+            ("reference", '|') => multiline,
+            ("reference", '=') => at_line_start(i),
+            _ => false,
+        };
+        assert!(
+            needed,
+            "{value:?} → {out:?}: the {unit} escape of `{stands_for}` at {i} is not needed"
+        );
+        i += 1;
+        rest = &rest[len..];
+    }
+}
+
+#[test]
+fn no_value_can_inject_markdown() {
+    for value in [
+        "# title",
+        "## x\n### y",
+        "> quote",
+        "- item\n+ item\n* item",
+        "12. item",
+        "1) item",
+        "  # indented",
+        "**b** _i_ __u__ [l](u) ![i](u) `c` <font color=red>x</font>",
+        "<https://evil.example>",
+        "[ref]: https://evil.example",
+        "[^1]\n\n[^1]: note",
+        "- [ ] task",
+        "a\n===",
+        "a\n---",
+        "***",
+        "_ _ _",
+        "| a | b |\n|---|---|\n| 1 | 2 |",
+        "a | b\n- | -",
+        "~~~\ncode\n~~~",
+        "```\ncode\n```",
+        "~~gone~~",
+        "a\\\nb",
+        "x\r\n# y",
+        "x\r# y",
+        "text\n\n    indented code",
+        "\tcode",
+        "<div>\nblock\n</div>",
+        "&lt;b&gt; &amp; &#42;",
+        "1.",
+        "1.\n2)",
+        "end with 3.",
+    ] {
+        assert_safe(value);
+    }
+}
+
+#[test]
+fn no_escape_where_none_is_needed() {
+    for value in [
+        "v1.2 - ok! C# 100% a~b x|y 1+1=2",
+        "e-mail: a.b (c) {d} 'e' \"f\" ~ 3.5 / ; : ?",
+        "多字节文本，没有标记。",
+        "price: $5 #1 issue",
+        "3.5 and v1.2",
+    ] {
+        assert_eq!(escape(value), value);
+    }
+}
+
+#[test]
+fn escapes_exactly() {
+    let cases = [
+        ("# title", r"\# title"),
+        ("- item\n+ item", "\\- item  \n\\+ item"),
+        ("12. item", r"12\. item"),
+        ("  # indented", r"  \# indented"),
+        (
+            "**b** _i_ [l](u) ![i](u) `c` <font color=red>",
+            r"\*\*b\*\* \_i\_ \[l\](u) !\[i\](u) \`c\` &lt;font color=red&gt;",
+        ),
+        ("a\\b & c", r"a\\b &amp; c"),
+        ("1.\n2)", "1\\.  \n2\\)"),
+        (
+            "~a~ ~~b~~ ~~~",
+            "~a~ &#126;&#126;b&#126;&#126; &#126;&#126;&#126;",
+        ),
+        ("a | b", "a | b"),
+        ("a | b\nc", "a &#124; b  \nc"),
+        ("a\n= b", "a  \n&#61; b"),
+        ("x = 1", "x = 1"),
+        ("a\nb\r\n\nc", "a  \nb\n\nc"),
+        ("    four", "   four"),
+        ("\tcode", " code"),
+    ];
+    for (value, want) in cases {
+        assert_eq!(escape(value), want, "{value:?}");
+    }
+    let mut out = String::new();
+    escape_into(&mut out, "a\nb", Newlines::Preserve);
+    assert_eq!(out, "a\nb");
+}
+
+#[test]
+fn random_values_are_safe() {
+    // A small xorshift: the cases follow from the seed, so a failure can be replayed.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let alphabet: Vec<char> = "ab1 9.)#-+=*_`[]()!<>&|~\\\n\t:/多".chars().collect();
+    for _ in 0..3_000 {
+        let len = (next() % 12) as usize;
+        let value: String = (0..len)
+            .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+            .collect();
+        assert_safe(&value);
+    }
+}
+
+#[test]
+fn line_breaks_follow_one_rule() {
+    assert_eq!(hard_line_breaks("a\nb\n\nc"), "a  \nb\n\nc");
+    assert_eq!(hard_line_breaks("### t\n- x\n"), "### t  \n- x  \n");
+    assert_eq!(hard_line_breaks("a  \nb"), "a  \nb");
+    assert_eq!(hard_line_breaks("a\r\nb\rc"), "a  \nb  \nc");
+    // Values and hand-written markdown break alike.
+    for text in ["a\nb", "a\n\nb", "a\n\n\nb", "a  \nb", "a\r\n\r\nb"] {
+        let mut escaped = String::new();
+        escape_into(&mut escaped, text, Newlines::Break);
+        assert_eq!(escaped, hard_line_breaks(text), "{text:?}");
+    }
+}
+
+#[test]
+fn unrendered_markdown_is_found_once_per_piece() {
+    let found = unrendered("| a | b |\n|---|---|\n| 1 | 2 |\n\n---\n```\n| in code |\n```\n~~x~~");
+    let what: Vec<(Unrendered, usize)> = found.iter().map(|f| (f.what, f.line_number)).collect();
+    assert_eq!(
+        what,
+        [
+            (Unrendered::Table, 0),
+            (Unrendered::HorizontalRule, 4),
+            (Unrendered::FencedCode, 5),
+            (Unrendered::Strikethrough, 8),
+        ]
+    );
+    for rule in ["---", "***", "_ _ _", "-----"] {
+        assert!(is_rule(rule), "{rule}");
+    }
+    for not in ["--", "- item", "-*-", "x---"] {
+        assert!(!is_rule(not), "{not}");
+    }
+    for row in ["| a | b |", "|---|---|", "--- | ---", "|:--:|"] {
+        assert!(is_table_row(row), "{row}");
+    }
+    for not in ["a | b", "|", "x"] {
+        assert!(!is_table_row(not), "{not}");
+    }
+    assert!(!has_strikethrough("a ~~ b"));
+    assert!(unrendered("### fine\n- list\n> quote\n**bold**").is_empty());
+}
+
+#[test]
+fn code_regions_cover_spans_and_fences() {
+    let text = "a `b` c ``d ` e`` \\`f` g\n\n```\nh\n```\n`unclosed\n\nnext` x";
+    let regions: Vec<&str> = code_regions(text).into_iter().map(|r| &text[r]).collect();
+    assert_eq!(regions, ["`b`", "``d ` e``", "```\nh\n```"]);
+    let fenced = "~~~~\nx\n~~~\nstill code";
+    assert_eq!(code_regions(fenced), vec![0..fenced.len()]);
+}
