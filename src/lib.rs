@@ -8,7 +8,7 @@ pub use dingtalk_derive::Message;
 /// release.
 #[doc(hidden)]
 pub mod __private {
-    pub use dingtalk_core::render::{
+    pub use dingtalk_core::derive_support::{
         ButtonSource, Condition, EscapeByDefault, MentionIds, Newlines, Probe, RawIfMarked,
         is_true, write_markdown, write_markdown_url, write_plain, write_url_component,
     };

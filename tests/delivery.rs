@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
+use dingtalk_bot::spec::MsgType;
 use dingtalk_bot::{ErrorKind, Payload, QueuePolicy, RetryPolicy, Robot, Spread};
 use dingtalk_sandbox::{Fault, Sandbox};
 
@@ -350,7 +351,10 @@ async fn final_failures_reach_the_hook_and_the_fallback_robot() {
     sandbox.fail_next(1, Fault::answer(400_106, "机器人不存在"));
     let e = robot.send(&Payload::text("disk full")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RobotNotFound);
-    assert_eq!(*seen.lock().unwrap(), [("text", ErrorKind::RobotNotFound)]);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(MsgType::Text, ErrorKind::RobotNotFound)]
+    );
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while ops.received().is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -401,6 +405,6 @@ fn messages_left_when_the_runtime_ends_reach_the_failure_hook() {
     assert!(lost.len() >= 2, "{lost:?}");
     assert!(
         lost.iter()
-            .all(|&(t, k)| t == "text" && k == ErrorKind::Cancelled)
+            .all(|&(t, k)| t == MsgType::Text && k == ErrorKind::Cancelled)
     );
 }

@@ -10,7 +10,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::spec::{self, SecurityFailure, errcode};
+use crate::spec::{self, SecurityFailure, Violation, errcode};
 
 /// What kind of failure an [`Error`] reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -151,14 +151,17 @@ impl Error {
         Error::new(ErrorKind::InvalidMessage, message)
     }
 
-    pub(crate) fn payload_too_large(len: usize) -> Error {
-        Error::new(
-            ErrorKind::PayloadTooLarge,
-            format!(
-                "the message is {len} bytes, over DingTalk's limit of {} bytes: shorten or split it",
-                spec::MAX_BODY_BYTES
+    /// A message that breaks one of DingTalk's rules, found before sending. `keywords` are
+    /// the robot's, named in the error when none was found.
+    pub(crate) fn from_violation(violation: &Violation, keywords: &[String]) -> Error {
+        match violation {
+            Violation::TooLarge { .. } => Error::new(
+                ErrorKind::PayloadTooLarge,
+                format!("{violation}: shorten or split it"),
             ),
-        )
+            Violation::NoKeyword => Error::keyword_mismatch(keywords),
+            _ => Error::invalid_message(violation.to_string()),
+        }
     }
 
     pub(crate) fn keyword_mismatch(keywords: &[String]) -> Error {

@@ -9,27 +9,44 @@
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod delivery;
+#[doc(hidden)]
+pub mod derive_support;
 mod error;
+pub mod markdown;
 mod message;
 mod payload;
-#[doc(hidden)]
-pub mod render;
 mod robot;
 mod sign;
-pub mod spec;
 mod spread;
 mod webhook;
 mod wire;
 
+/// DingTalk's rules as plain data: limits, error codes, message fields and markdown. See
+/// [`dingtalk_spec`].
+pub use dingtalk_spec as spec;
+
 pub use delivery::retry::RetryPolicy;
 pub use delivery::{Delivery, QueuePolicy};
 pub use error::{Error, ErrorKind};
+pub use markdown::{RawMarkdown, hard_line_breaks};
 pub use message::Message;
 pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
-pub use render::{RawMarkdown, hard_line_breaks, pc_slide_url};
 pub use robot::{DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
 pub use sign::{Secret, sign, verify};
 pub use spread::Spread;
 pub use webhook::Webhook;
+
+/// `url` made to open inside DingTalk: in the desktop side panel with `pc_slide`, in the
+/// browser without (`dingtalk://dingtalkclient/page/link?url=…&pc_slide=…`).
+///
+/// ```
+/// assert_eq!(
+///     dingtalk_core::pc_slide_url("https://example.com/a?b=1", true),
+///     "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1&pc_slide=true",
+/// );
+/// ```
+pub fn pc_slide_url(url: &str, pc_slide: bool) -> String {
+    spec::url::pc_slide(url, pc_slide)
+}

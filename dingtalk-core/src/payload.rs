@@ -7,6 +7,8 @@
 
 use std::borrow::Cow;
 
+use crate::spec::{self, Fields, MsgType, Violation};
+
 /// One message body for a custom robot: one of DingTalk's message types.
 ///
 /// Build one with [`Payload::text`], [`Payload::markdown`], [`Payload::link`],
@@ -40,9 +42,6 @@ pub enum Payload {
 }
 
 impl Payload {
-    /// The `msgtype` values this crate knows, as DingTalk spells them.
-    pub const MSGTYPES: [&'static str; 5] = ["text", "link", "markdown", "actionCard", "feedCard"];
-
     /// A plain-text message.
     pub fn text(content: impl Into<String>) -> Text {
         Text {
@@ -92,14 +91,14 @@ impl Payload {
         FeedCard { links: Vec::new() }
     }
 
-    /// The `msgtype` of this payload, as DingTalk spells it.
-    pub fn msgtype(&self) -> &'static str {
+    /// The message type of this payload (its `Display` is DingTalk's spelling, `actionCard`).
+    pub fn msgtype(&self) -> MsgType {
         match self {
-            Payload::Text(_) => "text",
-            Payload::Link(_) => "link",
-            Payload::Markdown(_) => "markdown",
-            Payload::ActionCard(_) => "actionCard",
-            Payload::FeedCard(_) => "feedCard",
+            Payload::Text(_) => MsgType::Text,
+            Payload::Link(_) => MsgType::Link,
+            Payload::Markdown(_) => MsgType::Markdown,
+            Payload::ActionCard(_) => MsgType::ActionCard,
+            Payload::FeedCard(_) => MsgType::FeedCard,
         }
     }
 
@@ -109,8 +108,8 @@ impl Payload {
     /// are `dingtalk://` already are left as they are; text and markdown are unchanged.
     pub fn pc_slide(mut self, pc_slide: bool) -> Payload {
         let wrap = |url: &mut String| {
-            if !url.starts_with("dingtalk://") && !url.is_empty() {
-                *url = crate::pc_slide_url(url, pc_slide);
+            if !url.is_empty() && !spec::url::is_dingtalk_url(url) {
+                *url = spec::url::pc_slide(url, pc_slide);
             }
         };
         match &mut self {
@@ -131,92 +130,43 @@ impl Payload {
         }
     }
 
-    /// Every piece of text a reader of this message sees: titles, text, button and link
-    /// titles. DingTalk's keyword check looks for a keyword in these.
-    pub fn reader_texts(&self) -> Vec<&str> {
-        match self {
-            Payload::Text(t) => vec![&t.content],
-            Payload::Link(l) => vec![&l.title, &l.text],
-            Payload::Markdown(m) => vec![&m.title, &m.text],
-            Payload::ActionCard(c) => [c.title.as_str(), c.text.as_str()]
-                .into_iter()
-                .chain(c.buttons.iter().map(|b| b.title.as_str()))
-                .collect(),
-            Payload::FeedCard(f) => f.links.iter().map(|l| l.title.as_str()).collect(),
-        }
+    /// Checks this message against DingTalk's rules for a body of `body_len` bytes, in
+    /// [their order](spec::Rule): the body's size, every required field filled, and one of
+    /// `keywords` (the robot's; none: no check) where a reader sees it. The fields are read as
+    /// sent, mentions written in.
+    ///
+    /// [`Robot::check`](crate::Robot::check) runs it with the body the robot would send; the
+    /// sandbox runs it on every body it receives.
+    ///
+    /// ```
+    /// use dingtalk_core::Payload;
+    /// use dingtalk_core::spec::{Rule, Violation};
+    ///
+    /// let card = Payload::from(Payload::action_card("Leave", "Alice: 3 days"));
+    /// let violation = card.check(&["leave"], 100).unwrap_err();
+    /// assert_eq!(violation, Violation::MissingField { path: "actionCard.btns".into() });
+    /// assert_eq!(violation.rule(), Rule::RequiredFields);
+    /// ```
+    pub fn check<S: AsRef<str>>(&self, keywords: &[S], body_len: usize) -> Result<(), Violation> {
+        self.with_fields(|fields| spec::check(fields, keywords, body_len))
     }
 
-    /// Whether a reader of this message sees at least one of `keywords` (case-sensitive).
-    /// With no keywords, every message passes.
-    pub fn contains_keyword<S: AsRef<str>>(&self, keywords: &[S]) -> bool {
-        keywords.is_empty()
-            || self.reader_texts().iter().any(|text| {
-                keywords
-                    .iter()
-                    .any(|k| !k.as_ref().is_empty() && text.contains(k.as_ref()))
-            })
-    }
-
-    /// The first required field that is empty, named by its JSON path (`"markdown.title"`,
-    /// `"actionCard.btns"`, `"feedCard.links[1].messageURL"`), or `None` when every required
-    /// field is filled.
-    pub fn missing_field(&self) -> Option<Cow<'static, str>> {
-        fn first_empty<'a>(
-            fields: impl IntoIterator<Item = (&'static str, &'a str)>,
-        ) -> Option<Cow<'static, str>> {
-            fields
-                .into_iter()
-                .find(|(_, value)| value.trim().is_empty())
-                .map(|(name, _)| Cow::Borrowed(name))
-        }
+    /// Calls `f` with every field of this message as it is sent (DingTalk's names, mentions
+    /// written into the text, one button in the single-button form).
+    pub fn with_fields<R>(&self, f: impl FnOnce(&Fields<'_>) -> R) -> R {
         match self {
-            Payload::Text(t) => first_empty([("text.content", t.content.as_str())]),
-            Payload::Link(l) => first_empty([
-                ("link.title", l.title.as_str()),
-                ("link.text", l.text.as_str()),
-                ("link.messageUrl", l.message_url.as_str()),
-            ]),
-            Payload::Markdown(m) => first_empty([
-                ("markdown.title", m.title.as_str()),
-                ("markdown.text", m.text.as_str()),
-            ]),
-            Payload::ActionCard(c) => {
-                if let Some(missing) = first_empty([
-                    ("actionCard.title", c.title.as_str()),
-                    ("actionCard.text", c.text.as_str()),
-                ]) {
-                    return Some(missing);
-                }
-                match c.buttons.as_slice() {
-                    [] => Some(Cow::Borrowed("actionCard.btns")),
-                    [single] => first_empty([
-                        ("actionCard.singleTitle", single.title.as_str()),
-                        ("actionCard.singleURL", single.url.as_str()),
-                    ]),
-                    several => several.iter().enumerate().find_map(|(i, b)| {
-                        if b.title.trim().is_empty() {
-                            Some(Cow::Owned(format!("actionCard.btns[{i}].title")))
-                        } else if b.url.trim().is_empty() {
-                            Some(Cow::Owned(format!("actionCard.btns[{i}].actionURL")))
-                        } else {
-                            None
-                        }
-                    }),
-                }
-            }
-            Payload::FeedCard(f) => {
-                if f.links.is_empty() {
-                    return Some(Cow::Borrowed("feedCard.links"));
-                }
-                f.links.iter().enumerate().find_map(|(i, l)| {
-                    if l.title.trim().is_empty() {
-                        Some(Cow::Owned(format!("feedCard.links[{i}].title")))
-                    } else if l.message_url.trim().is_empty() {
-                        Some(Cow::Owned(format!("feedCard.links[{i}].messageURL")))
-                    } else {
-                        None
-                    }
-                })
+            Payload::Text(t) => f(&Fields::text(&t.rendered_content())),
+            Payload::Link(l) => f(&Fields::link(&l.title, &l.text, &l.message_url, &l.pic_url)),
+            Payload::Markdown(m) => f(&Fields::markdown(&m.title, &m.rendered_text())),
+            Payload::ActionCard(c) => f(&Fields::action_card(
+                &c.title,
+                &c.text,
+                c.buttons.iter().map(|b| (b.title.as_str(), b.url.as_str())),
+            )),
+            Payload::FeedCard(feed) => {
+                f(&Fields::feed_card(feed.links.iter().map(|l| {
+                    (l.title.as_str(), l.message_url.as_str(), l.pic_url.as_str())
+                })))
             }
         }
     }
@@ -653,42 +603,6 @@ mod tests {
     }
 
     #[test]
-    fn missing_fields_are_named_by_json_path() {
-        let cases: Vec<(Payload, Option<&str>)> = vec![
-            (Payload::text(" ").into(), Some("text.content")),
-            (Payload::markdown("", "x").into(), Some("markdown.title")),
-            (Payload::link("t", "x", "").into(), Some("link.messageUrl")),
-            (
-                Payload::action_card("t", "x").into(),
-                Some("actionCard.btns"),
-            ),
-            (
-                Payload::action_card("t", "x").button("", "u").into(),
-                Some("actionCard.singleTitle"),
-            ),
-            (
-                Payload::action_card("t", "x")
-                    .button("a", "u")
-                    .button("b", "")
-                    .into(),
-                Some("actionCard.btns[1].actionURL"),
-            ),
-            (Payload::feed_card().into(), Some("feedCard.links")),
-            (
-                Payload::feed_card()
-                    .link("a", "u", "")
-                    .link("", "u", "p")
-                    .into(),
-                Some("feedCard.links[1].title"),
-            ),
-            (Payload::link("t", "x", "u").into(), None),
-        ];
-        for (payload, want) in cases {
-            assert_eq!(payload.missing_field().as_deref(), want, "{payload:?}");
-        }
-    }
-
-    #[test]
     fn pc_slide_wraps_every_link_once() {
         let card = Payload::from(
             Payload::action_card("t", "x")
@@ -706,19 +620,5 @@ mod tests {
         assert_eq!(card.button_list()[1].url(), "dingtalk://dingtalkclient/x");
         let link = Payload::from(Payload::link("t", "x", "https://a")).pc_slide(false);
         assert!(link.to_json().contains("pc_slide=false"));
-    }
-
-    #[test]
-    fn keywords_are_looked_for_in_everything_a_reader_sees() {
-        let card: Payload = Payload::action_card("Leave", "body")
-            .button("Approve", "u")
-            .button("Reject", "v")
-            .into();
-        assert!(card.contains_keyword(&["Reject"]));
-        assert!(card.contains_keyword::<&str>(&[]));
-        assert!(!card.contains_keyword(&["reject"]));
-        assert!(!card.contains_keyword(&[""]));
-        let feed: Payload = Payload::feed_card().link("告警", "u", "p").into();
-        assert!(feed.contains_keyword(&["告警"]));
     }
 }

@@ -240,33 +240,21 @@ impl Robot {
     }
 }
 
-/// The bytes `with_msg_uuid` adds: `,"msgUuid":"<32 hex digits>"`.
-pub(crate) const MSG_UUID_FIELD_LEN: usize = r#","msgUuid":"""#.len() + 32;
-
 /// `body` with its `msgUuid` (32 hex digits) as the last field.
 pub(crate) fn with_msg_uuid(body: &str, msg_uuid: &str) -> String {
-    debug_assert_eq!(msg_uuid.len(), 32);
+    debug_assert_eq!(msg_uuid.len(), spec::MSG_UUID_LEN);
     let open = body.strip_suffix('}').expect("a body is a JSON object");
     format!(r#"{open},"msgUuid":"{msg_uuid}"}}"#)
 }
 
 impl Transport {
-    /// The body for `payload`, less its `msgUuid`, after every check that needs no network;
-    /// the size check counts the `msgUuid` delivery adds.
+    /// The body for `payload`, less its `msgUuid`, after DingTalk's rules that need no network
+    /// ([`Payload::check`]); the size counts the `msgUuid` delivery adds.
     pub(crate) fn body(&self, payload: &Payload) -> Result<String, Error> {
-        if let Some(field) = payload.missing_field() {
-            return Err(Error::invalid_message(format!(
-                "the message's `{field}` is empty, and DingTalk requires it"
-            )));
-        }
-        if !payload.contains_keyword(&self.keywords) {
-            return Err(Error::keyword_mismatch(&self.keywords));
-        }
         let body = payload.to_json();
-        let sent = body.len() + MSG_UUID_FIELD_LEN;
-        if sent > spec::MAX_BODY_BYTES {
-            return Err(Error::payload_too_large(sent));
-        }
+        payload
+            .check(&self.keywords, body.len() + spec::MSG_UUID_FIELD_LEN)
+            .map_err(|violation| Error::from_violation(&violation, &self.keywords))?;
         Ok(body)
     }
 

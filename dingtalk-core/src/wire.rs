@@ -13,6 +13,18 @@ use serde::{Deserialize, Serialize};
 use crate::payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
+use crate::spec::MsgType;
+
+/// Every `msgtype` this crate reads, for the error about one it does not.
+const MSGTYPES: [&str; MsgType::ALL.len()] = {
+    let mut names = [""; MsgType::ALL.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = MsgType::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 impl Payload {
     /// The JSON of this payload, as sent (a `Robot` adds one `msgUuid` field): raw UTF-8, never
@@ -113,7 +125,7 @@ fn flag(on: bool) -> &'static str {
 
 impl Serialize for Payload {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let msgtype = self.msgtype();
+        let msgtype = self.msgtype().as_str();
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("msgtype", msgtype)?;
         match self {
@@ -355,12 +367,17 @@ impl<'de> Deserialize<'de> for Payload {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let wire = PayloadIn::deserialize(deserializer)?;
         let msgtype = wire.msgtype.as_str();
-        Ok(match msgtype {
-            "text" => Payload::Text(Text {
+        let known = match MsgType::from_wire(msgtype) {
+            Some(known) => known,
+            None if msgtype.is_empty() => return Err(de::Error::missing_field("msgtype")),
+            None => return Err(de::Error::unknown_variant(msgtype, &MSGTYPES)),
+        };
+        Ok(match known {
+            MsgType::Text => Payload::Text(Text {
                 content: body::<_, D::Error>(wire.text, msgtype)?.content,
                 at: wire.at.into(),
             }),
-            "markdown" => {
+            MsgType::Markdown => {
                 let m = body::<_, D::Error>(wire.markdown, msgtype)?;
                 Payload::Markdown(Markdown {
                     title: m.title,
@@ -368,7 +385,7 @@ impl<'de> Deserialize<'de> for Payload {
                     at: wire.at.into(),
                 })
             }
-            "link" => {
+            MsgType::Link => {
                 let l = body::<_, D::Error>(wire.link, msgtype)?;
                 Payload::Link(Link {
                     title: l.title,
@@ -377,7 +394,7 @@ impl<'de> Deserialize<'de> for Payload {
                     pic_url: l.pic_url,
                 })
             }
-            "actionCard" => {
+            MsgType::ActionCard => {
                 let c = body::<_, D::Error>(wire.action_card, msgtype)?;
                 // DingTalk ignores `btns` when the single-button fields are set.
                 let buttons = if c.single_title.is_empty() && c.single_url.is_empty() {
@@ -400,17 +417,15 @@ impl<'de> Deserialize<'de> for Payload {
                     hide_avatar: c.hide_avatar,
                 })
             }
-            "feedCard" => Payload::FeedCard(FeedCard {
+            MsgType::FeedCard => Payload::FeedCard(FeedCard {
                 links: body::<_, D::Error>(wire.feed_card, msgtype)?
                     .links
                     .into_iter()
                     .map(|l| FeedLink::new(l.title, l.message_url, l.pic_url))
                     .collect(),
             }),
-            "" => return Err(de::Error::missing_field("msgtype")),
-            other => {
-                return Err(de::Error::unknown_variant(other, &Payload::MSGTYPES));
-            }
+            // A type this crate does not know yet.
+            _ => return Err(de::Error::unknown_variant(msgtype, &MSGTYPES)),
         })
     }
 }

@@ -242,7 +242,7 @@ impl Sandbox {
                 ip_allowlist: None,
                 signature_window: spec::SIGNATURE_WINDOW,
                 clock_offset_ms: 0,
-                structured_errmsgs: false,
+                wording: spec::Wording::Classic,
             },
             rate_max: spec::RATE_LIMIT_MAX,
             rate_window: spec::RATE_LIMIT_WINDOW,
@@ -426,7 +426,11 @@ impl SandboxBuilder {
     /// Answers in the structured Chinese `errmsg` wording DingTalk has used since about 2023
     /// (`description:机器人发送签名不匹配;…`) instead of the classic English one.
     pub fn structured_errmsgs(mut self, structured: bool) -> Self {
-        self.robot.structured_errmsgs = structured;
+        self.robot.wording = if structured {
+            spec::Wording::Structured
+        } else {
+            spec::Wording::Classic
+        };
         self
     }
 

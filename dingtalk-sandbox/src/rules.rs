@@ -25,7 +25,7 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use dingtalk_core::Payload;
-use dingtalk_core::spec::{self, errcode, errmsg};
+use dingtalk_core::spec::{self, MsgType, Violation, Wording, errcode, errmsg};
 use tokio::time::Instant;
 
 /// The robot a sandbox plays: its credentials, security settings and limits.
@@ -37,7 +37,7 @@ pub(crate) struct Robot {
     pub ip_allowlist: Option<Vec<ipnet::IpNet>>,
     pub signature_window: Duration,
     pub clock_offset_ms: i64,
-    pub structured_errmsgs: bool,
+    pub wording: Wording,
 }
 
 /// A refusal: DingTalk's `errcode` and `errmsg`.
@@ -73,20 +73,12 @@ impl std::fmt::Debug for Robot {
             .field("ip_allowlist", &self.ip_allowlist)
             .field("signature_window", &self.signature_window)
             .field("clock_offset_ms", &self.clock_offset_ms)
-            .field("structured_errmsgs", &self.structured_errmsgs)
+            .field("wording", &self.wording)
             .finish()
     }
 }
 
 impl Robot {
-    fn wording(&self, classic: &'static str, structured: &'static str) -> &'static str {
-        if self.structured_errmsgs {
-            structured
-        } else {
-            classic
-        }
-    }
-
     fn now_ms(&self) -> i64 {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -135,7 +127,8 @@ impl Robot {
         let sign_not_match = || {
             Refusal::new(
                 errcode::SECURITY,
-                self.wording(errmsg::SIGN_NOT_MATCH, errmsg::SIGN_NOT_MATCH_ZH),
+                self.wording
+                    .pick(errmsg::SIGN_NOT_MATCH, errmsg::SIGN_NOT_MATCH_ZH),
             )
         };
         let (Some(timestamp), Some(sign)) = (timestamp, sign) else {
@@ -151,7 +144,8 @@ impl Robot {
             .ok_or_else(|| {
                 Refusal::new(
                     errcode::SECURITY,
-                    self.wording(errmsg::INVALID_TIMESTAMP, errmsg::INVALID_TIMESTAMP_ZH),
+                    self.wording
+                        .pick(errmsg::INVALID_TIMESTAMP, errmsg::INVALID_TIMESTAMP_ZH),
                 )
             })?;
         // Base64 holds `+`, `/` and `=`, which a sign encoded exactly once never shows: one not
@@ -180,53 +174,53 @@ impl Robot {
                 errmsg::INVALID_CONTENT_TYPE,
             ));
         }
-        if request.body.len() > spec::MAX_BODY_BYTES {
-            return Err(Refusal::new(
-                errcode::MESSAGE_TOO_LONG,
-                self.wording(errmsg::MESSAGE_TOO_LONG, errmsg::MESSAGE_TOO_LONG_ZH),
-            ));
-        }
-        let missing =
-            |name: &str| Refusal::new(errcode::MISSING_PARAMETER, errmsg::missing_parameter(name));
-        let value: serde_json::Value =
-            serde_json::from_slice(request.body).map_err(|_| missing("json"))?;
-        let Some(object) = value.as_object() else {
-            return Err(missing("json"));
-        };
-        let msgtype = match object.get("msgtype").and_then(|m| m.as_str()) {
-            None | Some("") => return Err(missing("msgtype")),
-            Some(m) if !Payload::MSGTYPES.contains(&m) => {
-                return Err(Refusal::new(
-                    errcode::UNSUPPORTED_TYPE,
-                    errmsg::UNSUPPORTED_TYPE,
-                ));
-            }
-            Some(m) => m,
-        };
-        if !object.get(msgtype).is_some_and(|body| body.is_object()) {
-            return Err(missing(msgtype));
-        }
-        let payload: Payload =
-            serde_json::from_value(value.clone()).map_err(|_| missing(msgtype))?;
-        if let Some(field) = payload.missing_field() {
-            return Err(missing(&field));
-        }
-        if !payload.contains_keyword(&self.keywords) {
-            return Err(Refusal::new(
-                errcode::SECURITY,
-                self.wording(
-                    errmsg::KEYWORDS_NOT_IN_CONTENT,
-                    errmsg::KEYWORDS_NOT_IN_CONTENT_ZH,
-                ),
-            ));
-        }
-        let msg_uuid = object
-            .get("msgUuid")
-            .and_then(|u| u.as_str())
-            .filter(|u| !u.is_empty())
-            .map(str::to_owned);
+        // DingTalk's rules of a body, in their order: the same check the client runs before
+        // sending, so that one bad message gets one answer from both.
+        let refuse = |violation: Violation| self.refusal(&violation);
+        spec::check_size(request.body.len()).map_err(refuse)?;
+        let (payload, msg_uuid) = read_body(request.body).map_err(refuse)?;
+        payload
+            .check(&self.keywords, request.body.len())
+            .map_err(refuse)?;
         Ok((payload, msg_uuid))
     }
+
+    /// DingTalk's answer to a body that breaks one of its rules.
+    fn refusal(&self, violation: &Violation) -> Refusal {
+        Refusal::new(violation.errcode(), violation.errmsg(self.wording))
+    }
+}
+
+/// Reads a body as a message ([`spec::Rule::Readable`]): a JSON object, with a `msgtype` of
+/// a known type and that type's object. Returns the message and its `msgUuid`, if any.
+fn read_body(body: &[u8]) -> Result<(Payload, Option<String>), Violation> {
+    let unreadable = |missing: &str| Violation::Unreadable {
+        missing: missing.to_owned(),
+    };
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| unreadable("json"))?;
+    let Some(object) = value.as_object() else {
+        return Err(unreadable("json"));
+    };
+    let msgtype = match object.get("msgtype").and_then(|m| m.as_str()) {
+        None | Some("") => return Err(unreadable("msgtype")),
+        Some(m) => m,
+    };
+    if MsgType::from_wire(msgtype).is_none() {
+        return Err(Violation::UnknownType {
+            msgtype: msgtype.to_owned(),
+        });
+    }
+    if !object.get(msgtype).is_some_and(|body| body.is_object()) {
+        return Err(unreadable(msgtype));
+    }
+    let msg_uuid = object
+        .get("msgUuid")
+        .and_then(|u| u.as_str())
+        .filter(|u| !u.is_empty())
+        .map(str::to_owned);
+    let missing = unreadable(msgtype);
+    let payload: Payload = serde_json::from_value(value).map_err(|_| missing)?;
+    Ok((payload, msg_uuid))
 }
 
 /// Check 4: at most `max` messages in any `window`; breaking it throttles for `penalty`.

@@ -92,7 +92,7 @@ async fn accepts_a_correctly_signed_message_and_records_it_exactly() {
     let received = sandbox.received();
     assert_eq!(received.len(), 1);
     assert_eq!(received[0].raw(), TEXT);
-    assert_eq!(received[0].payload().msgtype(), "text");
+    assert_eq!(received[0].payload().msgtype().as_str(), "text");
 }
 
 #[tokio::test]

@@ -7,7 +7,7 @@ use crate::spec;
 /// body (with room for the `msgUuid`). A part too large to share a summary stays as it is.
 pub(crate) fn digests(parts: &[&Payload]) -> Vec<(Payload, std::ops::Range<usize>)> {
     // Room left for `,"msgUuid":"<32 hex>"`.
-    const LIMIT: usize = spec::MAX_BODY_BYTES - crate::robot::MSG_UUID_FIELD_LEN;
+    const LIMIT: usize = spec::MAX_BODY_BYTES - spec::MSG_UUID_FIELD_LEN;
     let mut out = Vec::new();
     let mut start = 0;
     while start < parts.len() {
@@ -65,13 +65,7 @@ fn digest(parts: &[&Payload]) -> Payload {
 
 /// Plain text made markdown that shows it as it is.
 fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    crate::render::write_markdown(
-        &mut out,
-        crate::render::Newlines::Break,
-        format_args!("{text}"),
-    );
-    out
+    crate::markdown::escape(text)
 }
 
 /// A part's title and its body as markdown.

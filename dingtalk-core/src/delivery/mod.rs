@@ -458,15 +458,17 @@ impl Drop for Settle<'_> {
 /// What the fallback robot is told of a message that finally failed; its title carries the
 /// fallback's first keyword, if it has some.
 fn failure_notice(robot: &str, keyword: Option<&str>, payload: &Payload, error: &Error) -> Payload {
-    let what = payload
-        .reader_texts()
-        .into_iter()
-        .find(|t| !t.trim().is_empty())
-        .unwrap_or_default();
-    let mut preview: String = what.chars().take(200).collect();
-    if preview.len() < what.len() {
-        preview.push('…');
-    }
+    let preview = payload.with_fields(|fields| {
+        let what = fields
+            .seen()
+            .find(|t| !t.trim().is_empty())
+            .unwrap_or_default();
+        let mut preview: String = what.chars().take(200).collect();
+        if preview.len() < what.len() {
+            preview.push('…');
+        }
+        preview
+    });
     let title = match keyword {
         Some(keyword) => format!("[{keyword}] A message to {robot} was not delivered"),
         None => format!("A message to {robot} was not delivered"),
