@@ -64,7 +64,7 @@ fn bodies(sandbox: &Sandbox) -> Vec<Value> {
         .received()
         .iter()
         .map(|r| {
-            let mut json = r.json();
+            let mut json = r.json().clone();
             json.as_object_mut().unwrap().remove("msgUuid");
             json
         })

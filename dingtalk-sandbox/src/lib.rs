@@ -7,9 +7,10 @@
 //! a robot for 10 minutes (the order of the checks is in `rules.rs`). Limits and windows are
 //! configurable so that tests can scale time down; the defaults are DingTalk's.
 //!
-//! It also records every message it accepts ([`Sandbox::received`]) and every answer it gives
-//! ([`Sandbox::exchanges`], [`Sandbox::subscribe`]), and can be told to fail the next requests
-//! ([`Sandbox::fail_next`]).
+//! It also records the messages it accepts ([`Sandbox::received`]) and the answers it gives
+//! ([`Sandbox::exchanges`], [`Sandbox::subscribe`]), the latest [`DEFAULT_HISTORY`] of each
+//! unless [configured](SandboxBuilder::history) otherwise, and can be told to fail the next
+//! requests ([`Sandbox::fail_next`]).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -34,7 +35,7 @@
 mod rules;
 mod server;
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -48,11 +49,19 @@ use tokio::task::JoinHandle;
 /// The access_token a sandbox answers to unless given another.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
 
+/// How many accepted messages, answered requests and `msgUuid`s a sandbox remembers unless
+/// [configured](SandboxBuilder::history) otherwise: the oldest are forgotten first, so that a
+/// long-running sandbox holds bounded memory.
+///
+/// **Chosen:** DingTalk does not say how long it remembers a `msgUuid` to deliver a message
+/// once; the sandbox remembers the latest this many, far more than any retry needs.
+pub const DEFAULT_HISTORY: usize = 10_000;
+
 /// A running sandbox. It stops serving when dropped.
 pub struct Sandbox {
     addr: SocketAddr,
     token: String,
-    shared: Arc<Shared>,
+    endpoint: Arc<Endpoint>,
     server: JoinHandle<()>,
 }
 
@@ -60,7 +69,8 @@ pub struct Sandbox {
 #[derive(Clone, Debug)]
 pub struct SandboxBuilder {
     addr: SocketAddr,
-    robot: rules::Robot,
+    robot: rules::RobotSettings,
+    history: usize,
     rate_max: u32,
     rate_window: Duration,
     penalty: Duration,
@@ -71,6 +81,7 @@ pub struct SandboxBuilder {
 pub struct Received {
     payload: Payload,
     raw: String,
+    json: serde_json::Value,
     msg_uuid: Option<String>,
     at: SystemTime,
 }
@@ -87,8 +98,8 @@ impl Received {
     }
 
     /// The body as JSON.
-    pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.raw).expect("accepted bodies are JSON")
+    pub fn json(&self) -> &serde_json::Value {
+        &self.json
     }
 
     /// Its `msgUuid`, if the sender gave one.
@@ -183,8 +194,10 @@ impl std::fmt::Display for Exchange {
     }
 }
 
-struct Shared {
-    robot: rules::Robot,
+/// What the sandbox's handle and its server share: the robot it plays, what it remembers, and
+/// the stream of answers.
+struct Endpoint {
+    robot: rules::RobotSettings,
     state: Mutex<State>,
     connections: AtomicUsize,
     events: broadcast::Sender<Exchange>,
@@ -193,10 +206,72 @@ struct Shared {
 struct State {
     limiter: rules::RateLimiter,
     faults: VecDeque<Fault>,
-    received: Vec<Received>,
-    exchanges: Vec<Exchange>,
-    msg_uuids: std::collections::HashSet<String>,
+    received: History<Received>,
+    exchanges: History<Exchange>,
+    msg_uuids: SeenUuids,
     chaos: Option<Chaos>,
+}
+
+/// The latest `limit` items, oldest first.
+struct History<T> {
+    items: VecDeque<T>,
+    limit: usize,
+}
+
+impl<T: Clone> History<T> {
+    fn new(limit: usize) -> Self {
+        History {
+            items: VecDeque::new(),
+            limit,
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        if self.items.len() == self.limit {
+            self.items.pop_front();
+        }
+        if self.limit > 0 {
+            self.items.push_back(item);
+        }
+    }
+
+    fn to_vec(&self) -> Vec<T> {
+        self.items.iter().cloned().collect()
+    }
+}
+
+/// The latest `limit` `msgUuid`s delivered, to acknowledge a repeat without posting it again.
+struct SeenUuids {
+    set: HashSet<String>,
+    order: VecDeque<String>,
+    limit: usize,
+}
+
+impl SeenUuids {
+    fn new(limit: usize) -> Self {
+        SeenUuids {
+            set: HashSet::new(),
+            order: VecDeque::new(),
+            limit,
+        }
+    }
+
+    /// Remembers `uuid`; whether it was new.
+    fn insert(&mut self, uuid: &str) -> bool {
+        if self.set.contains(uuid) {
+            return false;
+        }
+        if self.order.len() == self.limit
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.set.remove(&oldest);
+        }
+        if self.limit > 0 {
+            self.set.insert(uuid.to_owned());
+            self.order.push_back(uuid.to_owned());
+        }
+        true
+    }
 }
 
 /// Faults played at random, set up with [`Sandbox::fail_randomly`].
@@ -221,7 +296,7 @@ impl State {
     }
 }
 
-impl Shared {
+impl Endpoint {
     fn state(&self) -> MutexGuard<'_, State> {
         // A panic elsewhere while the lock was held leaves the records consistent enough to
         // read: every update is a single push or pop.
@@ -235,7 +310,8 @@ impl Sandbox {
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
-            robot: rules::Robot {
+            history: DEFAULT_HISTORY,
+            robot: rules::RobotSettings {
                 token: DEFAULT_TOKEN.to_owned(),
                 secret: None,
                 keywords: Vec::new(),
@@ -278,34 +354,36 @@ impl Sandbox {
         format!("http://{addr}")
     }
 
-    /// Every message accepted so far, in order of arrival.
+    /// The messages accepted so far (the latest [`history`](SandboxBuilder::history) of them),
+    /// in order of arrival.
     pub fn received(&self) -> Vec<Received> {
-        self.shared.state().received.clone()
+        self.endpoint.state().received.to_vec()
     }
 
     /// Forgets the messages accepted so far.
     pub fn clear_received(&self) {
-        self.shared.state().received.clear();
+        self.endpoint.state().received.items.clear();
     }
 
-    /// Every request answered so far, robot requests and others, in order.
+    /// The requests answered so far (the latest [`history`](SandboxBuilder::history) of them),
+    /// robot requests and others, in order.
     pub fn exchanges(&self) -> Vec<Exchange> {
-        self.shared.state().exchanges.clone()
+        self.endpoint.state().exchanges.to_vec()
     }
 
     /// A stream of every request answered from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Exchange> {
-        self.shared.events.subscribe()
+        self.endpoint.events.subscribe()
     }
 
     /// How many TCP connections clients have opened.
     pub fn connections(&self) -> usize {
-        self.shared.connections.load(Ordering::Relaxed)
+        self.endpoint.connections.load(Ordering::Relaxed)
     }
 
     /// Whether the robot is throttled now for breaking the rate limit.
     pub fn is_throttled(&self) -> bool {
-        self.shared
+        self.endpoint
             .state()
             .limiter
             .is_throttled(tokio::time::Instant::now())
@@ -314,7 +392,7 @@ impl Sandbox {
     /// Plays `fault` instead of answering the next `n` robot requests (after the faults set
     /// up before).
     pub fn fail_next(&self, n: usize, fault: Fault) {
-        let mut state = self.shared.state();
+        let mut state = self.endpoint.state();
         state.faults.extend(std::iter::repeat_n(fault, n));
     }
 
@@ -327,7 +405,7 @@ impl Sandbox {
         faults: impl IntoIterator<Item = Fault>,
         seed: u64,
     ) {
-        self.shared.state().chaos = Some(Chaos {
+        self.endpoint.state().chaos = Some(Chaos {
             rng: fastrand::Rng::with_seed(seed),
             probability,
             faults: faults.into_iter().collect(),
@@ -434,6 +512,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// How many accepted messages, answered requests and delivered `msgUuid`s the sandbox
+    /// remembers ([`DEFAULT_HISTORY`] unless set); the oldest are forgotten first. A `msgUuid`
+    /// forgotten is no longer recognised as a repeat.
+    pub fn history(mut self, limit: usize) -> Self {
+        self.history = limit;
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<Sandbox> {
         if self.robot.keywords.len() > spec::MAX_KEYWORDS {
@@ -445,24 +531,24 @@ impl SandboxBuilder {
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let token = self.robot.token.clone();
-        let shared = Arc::new(Shared {
+        let endpoint = Arc::new(Endpoint {
             robot: self.robot,
             state: Mutex::new(State {
                 limiter: rules::RateLimiter::new(self.rate_max, self.rate_window, self.penalty),
                 faults: VecDeque::new(),
-                received: Vec::new(),
-                exchanges: Vec::new(),
-                msg_uuids: Default::default(),
+                received: History::new(self.history),
+                exchanges: History::new(self.history),
+                msg_uuids: SeenUuids::new(self.history),
                 chaos: None,
             }),
             connections: AtomicUsize::new(0),
             events: broadcast::channel(1024).0,
         });
-        let server = tokio::spawn(server::serve(listener, Arc::clone(&shared)));
+        let server = tokio::spawn(server::serve(listener, Arc::clone(&endpoint)));
         Ok(Sandbox {
             addr,
             token,
-            shared,
+            endpoint,
             server,
         })
     }

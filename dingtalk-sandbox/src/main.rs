@@ -46,6 +46,10 @@ struct Args {
     /// Answer in DingTalk's structured Chinese errmsg wording.
     #[arg(long)]
     structured_errmsgs: bool,
+    /// How many accepted messages, answered requests and msgUuids to remember (the oldest
+    /// are forgotten first).
+    #[arg(long, value_name = "N", default_value_t = dingtalk_sandbox::DEFAULT_HISTORY)]
+    history: usize,
 }
 
 fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
@@ -63,7 +67,8 @@ async fn main() -> std::io::Result<()> {
         .keywords(args.keywords)
         .rate_limit(args.rate_max, Duration::from_millis(args.rate_window_ms))
         .penalty(Duration::from_millis(args.penalty_ms))
-        .structured_errmsgs(args.structured_errmsgs);
+        .structured_errmsgs(args.structured_errmsgs)
+        .history(args.history);
     if let Some(secret) = args.secret {
         builder = builder.secret(secret);
     }

@@ -28,9 +28,9 @@ use dingtalk_core::Payload;
 use dingtalk_core::spec::{self, MsgType, Violation, Wording, errcode, errmsg};
 use tokio::time::Instant;
 
-/// The robot a sandbox plays: its credentials, security settings and limits.
+/// The settings of the robot a sandbox plays: its credentials, security settings and clock.
 #[derive(Clone)]
-pub(crate) struct Robot {
+pub(crate) struct RobotSettings {
     pub token: String,
     pub secret: Option<String>,
     pub keywords: Vec<String>,
@@ -64,9 +64,9 @@ pub(crate) struct Request<'a> {
     pub body: &'a [u8],
 }
 
-impl std::fmt::Debug for Robot {
+impl std::fmt::Debug for RobotSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Robot")
+        f.debug_struct("RobotSettings")
             .field("token", &"<redacted>")
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("keywords", &self.keywords)
@@ -78,7 +78,7 @@ impl std::fmt::Debug for Robot {
     }
 }
 
-impl Robot {
+impl RobotSettings {
     fn now_ms(&self) -> i64 {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -158,11 +158,8 @@ impl Robot {
         }
     }
 
-    /// Checks 5–8: what is sent. Returns the accepted payload and its `msgUuid`, if any.
-    pub fn read_message(
-        &self,
-        request: &Request<'_>,
-    ) -> Result<(Payload, Option<String>), Refusal> {
+    /// Checks 5–8: what is sent. Returns the accepted message.
+    pub fn read_message(&self, request: &Request<'_>) -> Result<Accepted, Refusal> {
         let is_json = request.content_type.is_some_and(|ct| {
             ct.split(';')
                 .next()
@@ -178,11 +175,12 @@ impl Robot {
         // sending, so that one bad message gets one answer from both.
         let refuse = |violation: Violation| self.refusal(&violation);
         spec::check_size(request.body.len()).map_err(refuse)?;
-        let (payload, msg_uuid) = read_body(request.body).map_err(refuse)?;
-        payload
+        let accepted = read_body(request.body).map_err(refuse)?;
+        accepted
+            .payload
             .check(&self.keywords, request.body.len())
             .map_err(refuse)?;
-        Ok((payload, msg_uuid))
+        Ok(accepted)
     }
 
     /// DingTalk's answer to a body that breaks one of its rules.
@@ -191,14 +189,25 @@ impl Robot {
     }
 }
 
-/// Reads a body as a message ([`spec::Rule::Readable`]): a JSON object, with a `msgtype` of
-/// a known type and that type's object. Returns the message and its `msgUuid`, if any.
-fn read_body(body: &[u8]) -> Result<(Payload, Option<String>), Violation> {
+/// A body read as a message.
+pub(crate) struct Accepted {
+    pub payload: Payload,
+    /// The body exactly as sent.
+    pub raw: String,
+    /// The body as JSON.
+    pub json: serde_json::Value,
+    pub msg_uuid: Option<String>,
+}
+
+/// Reads a body as a message ([`spec::Rule::Readable`]): UTF-8 JSON, an object with a
+/// `msgtype` of a known type and that type's object.
+fn read_body(body: &[u8]) -> Result<Accepted, Violation> {
     let unreadable = |missing: &str| Violation::Unreadable {
         missing: missing.to_owned(),
     };
-    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| unreadable("json"))?;
-    let Some(object) = value.as_object() else {
+    let raw = std::str::from_utf8(body).map_err(|_| unreadable("json"))?;
+    let json: serde_json::Value = serde_json::from_str(raw).map_err(|_| unreadable("json"))?;
+    let Some(object) = json.as_object() else {
         return Err(unreadable("json"));
     };
     let msgtype = match object.get("msgtype").and_then(|m| m.as_str()) {
@@ -213,14 +222,18 @@ fn read_body(body: &[u8]) -> Result<(Payload, Option<String>), Violation> {
     if !object.get(msgtype).is_some_and(|body| body.is_object()) {
         return Err(unreadable(msgtype));
     }
+    let payload = Payload::from_json(raw).map_err(|_| unreadable(msgtype))?;
     let msg_uuid = object
         .get("msgUuid")
         .and_then(|u| u.as_str())
         .filter(|u| !u.is_empty())
         .map(str::to_owned);
-    let missing = unreadable(msgtype);
-    let payload: Payload = serde_json::from_value(value).map_err(|_| missing)?;
-    Ok((payload, msg_uuid))
+    Ok(Accepted {
+        payload,
+        raw: raw.to_owned(),
+        json,
+        msg_uuid,
+    })
 }
 
 /// Check 4: at most `max` messages in any `window`; breaking it throttles for `penalty`.

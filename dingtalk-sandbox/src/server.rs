@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::rules::{self, Refusal};
-use crate::{Exchange, Fault, Received, Shared};
+use crate::{Endpoint, Exchange, Fault, Received};
 use dingtalk_core::spec;
 
 /// Bodies past this are drained without being kept: far over DingTalk's limit, they are
@@ -23,7 +23,7 @@ use dingtalk_core::spec;
 const READ_LIMIT: usize = 1 << 20;
 
 /// Accepts connections until the task is aborted; aborting it closes every connection too.
-pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+pub(crate) async fn serve(listener: TcpListener, endpoint: Arc<Endpoint>) {
     let mut connections = JoinSet::new();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -35,10 +35,10 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
-        shared.connections.fetch_add(1, Ordering::Relaxed);
-        let shared = Arc::clone(&shared);
+        endpoint.connections.fetch_add(1, Ordering::Relaxed);
+        let endpoint = Arc::clone(&endpoint);
         connections.spawn(async move {
-            let service = service_fn(move |request| handle(Arc::clone(&shared), peer, request));
+            let service = service_fn(move |request| handle(Arc::clone(&endpoint), peer, request));
             // An error here is the client going away, or a dropped connection played as a
             // fault: nothing to report.
             let _ = hyper::server::conn::http1::Builder::new()
@@ -65,7 +65,7 @@ impl std::error::Error for DropConnection {}
 type Answer = Response<Full<Bytes>>;
 
 async fn handle(
-    shared: Arc<Shared>,
+    endpoint: Arc<Endpoint>,
     peer: SocketAddr,
     request: Request<Incoming>,
 ) -> Result<Answer, DropConnection> {
@@ -84,15 +84,20 @@ async fn handle(
     let mut delay = None;
     let result = match (&method, path.as_str()) {
         (&Method::POST, spec::SEND_PATH) => {
-            robot_send(&shared, peer, request, &mut exchange, &mut delay).await
+            robot_send(&endpoint, peer, request, &mut exchange, &mut delay).await
         }
         (&Method::GET, "/_sandbox/messages") => {
-            let bodies: Vec<serde_json::Value> =
-                shared.state().received.iter().map(Received::json).collect();
+            let bodies: Vec<serde_json::Value> = endpoint
+                .state()
+                .received
+                .items
+                .iter()
+                .map(|r| r.json().clone())
+                .collect();
             Ok(json(StatusCode::OK, serde_json::Value::Array(bodies)))
         }
         (&Method::DELETE, "/_sandbox/messages") => {
-            shared.state().received.clear();
+            endpoint.state().received.items.clear();
             Ok(json(StatusCode::OK, serde_json::json!({"cleared": true})))
         }
         (_, spec::SEND_PATH | "/_sandbox/messages") => {
@@ -102,10 +107,10 @@ async fn handle(
     };
     exchange.status = result.as_ref().ok().map(|answer| answer.status().as_u16());
     {
-        let mut state = shared.state();
+        let mut state = endpoint.state();
         state.exchanges.push(exchange.clone());
         // Nobody listening is fine.
-        let _ = shared.events.send(exchange);
+        let _ = endpoint.events.send(exchange);
     }
     // Handled and recorded already: if the client gives up waiting, the message stays
     // delivered, as a message whose answer was lost on the way back.
@@ -116,7 +121,7 @@ async fn handle(
 }
 
 async fn robot_send(
-    shared: &Shared,
+    endpoint: &Endpoint,
     peer: SocketAddr,
     request: Request<Incoming>,
     exchange: &mut Exchange,
@@ -131,7 +136,7 @@ async fn robot_send(
     // Read the whole request first, as DingTalk does before it answers.
     let body = read_body(request.into_body()).await?;
 
-    let fault = shared.state().next_fault();
+    let fault = endpoint.state().next_fault();
     if let Some(fault) = &fault {
         exchange.fault = Some(fault.clone());
         match fault {
@@ -169,28 +174,30 @@ async fn robot_send(
         content_type: content_type.as_deref(),
         body,
     };
-    let robot = &shared.robot;
+    let robot = &endpoint.robot;
     if let Err(refusal) = robot.authenticate(&request) {
         return Ok(refuse(exchange, &refusal));
     }
-    if let Err(refusal) = shared.state().limiter.admit(tokio::time::Instant::now()) {
+    if let Err(refusal) = endpoint.state().limiter.admit(tokio::time::Instant::now()) {
         return Ok(refuse(exchange, &refusal));
     }
-    let (payload, msg_uuid) = match robot.read_message(&request) {
-        Ok(read) => read,
+    let accepted = match robot.read_message(&request) {
+        Ok(accepted) => accepted,
         Err(refusal) => return Ok(refuse(exchange, &refusal)),
     };
-    let raw = String::from_utf8(body.to_vec()).expect("the body parsed as JSON, so it is UTF-8");
-    let mut state = shared.state();
+    let payload = accepted.payload.clone();
+    let mut state = endpoint.state();
     // A message whose `msgUuid` was delivered already is acknowledged, not posted again.
-    let duplicate = msg_uuid
-        .as_ref()
-        .is_some_and(|uuid| !state.msg_uuids.insert(uuid.clone()));
+    let duplicate = accepted
+        .msg_uuid
+        .as_deref()
+        .is_some_and(|uuid| !state.msg_uuids.insert(uuid));
     if !duplicate {
         state.received.push(Received {
-            payload: payload.clone(),
-            raw,
-            msg_uuid,
+            payload: accepted.payload,
+            raw: accepted.raw,
+            json: accepted.json,
+            msg_uuid: accepted.msg_uuid,
             at: std::time::SystemTime::now(),
         });
     }

@@ -574,3 +574,61 @@ async fn lists_and_clears_messages_over_http() {
         404
     );
 }
+
+#[tokio::test]
+async fn remembers_a_bounded_history_oldest_forgotten_first() {
+    let sandbox = Sandbox::builder()
+        .access_token(TOKEN)
+        .history(2)
+        .start()
+        .await
+        .unwrap();
+    let body = |n: u32| {
+        format!(r#"{{"msgtype":"text","text":{{"content":"m{n}"}},"msgUuid":"{n:032x}"}}"#)
+    };
+    for n in 1..=3 {
+        assert_eq!(
+            post_json(sandbox.addr(), "access_token=t0ken", &body(n)).await,
+            ok()
+        );
+    }
+    let contents = |sandbox: &Sandbox| -> Vec<String> {
+        sandbox
+            .received()
+            .iter()
+            .map(|r| r.json()["text"]["content"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(contents(&sandbox), ["m2", "m3"]);
+    assert_eq!(sandbox.exchanges().len(), 2);
+    // The latest msgUuid is still known: acknowledged, not posted again.
+    post_json(sandbox.addr(), "access_token=t0ken", &body(3)).await;
+    assert_eq!(contents(&sandbox), ["m2", "m3"]);
+    assert!(sandbox.exchanges()[1].duplicate);
+    // The first was forgotten with the history: posted again.
+    post_json(sandbox.addr(), "access_token=t0ken", &body(1)).await;
+    assert_eq!(contents(&sandbox), ["m3", "m1"]);
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_utf8_is_refused_not_a_panic() {
+    let sandbox = Sandbox::builder()
+        .access_token(TOKEN)
+        .start()
+        .await
+        .unwrap();
+    let (status, answer) = raw(
+        sandbox.addr(),
+        "POST",
+        "/robot/send?access_token=t0ken",
+        &["Content-Type: application/json"],
+        b"{\"msgtype\":\"text\",\"text\":{\"content\":\"\xff\xfe\"}}",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        serde_json::from_str::<Value>(&answer).unwrap(),
+        json!({"errcode": 40035, "errmsg": "缺少参数 json"})
+    );
+    assert!(sandbox.received().is_empty());
+}
