@@ -7,7 +7,9 @@ use dingtalk_bot::Payload;
 use dingtalk_sandbox::{Exchange, Sandbox};
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::{Failure, RobotArgs, out};
+use crate::args::RobotArgs;
+use crate::exit::{Exit, Failure};
+use crate::out;
 
 pub async fn run(
     addr: SocketAddr,
@@ -43,7 +45,7 @@ pub async fn run(
     let sandbox = builder
         .start()
         .await
-        .map_err(|e| Failure::new(3, format!("cannot listen on {addr}: {e}")))?;
+        .map_err(|e| Failure::new(Exit::Config, format!("cannot listen on {addr}: {e}")))?;
     let mut exchanges = sandbox.subscribe();
     let hint = if secret.is_some() {
         " --secret <the secret>"

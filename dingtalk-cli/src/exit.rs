@@ -1,0 +1,190 @@
+//! Exit statuses, each with its meaning, written once: for `--help` and for the code that
+//! exits. A failure is one line on standard error and one of these statuses.
+
+use dingtalk_bot::{Error, ErrorKind};
+
+/// Why the command ended, as its exit status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0.
+    Delivered,
+    /// 2.
+    Usage,
+    /// 3.
+    Config,
+    /// 4.
+    Message,
+    /// 5.
+    Security,
+    /// 6.
+    RateLimited,
+    /// 7.
+    Robot,
+    /// 8.
+    Delivery,
+    /// 9.
+    Refused,
+    /// 1.
+    Tool,
+}
+
+impl Exit {
+    /// Every status, in the order `--help` lists them.
+    const ALL: [Exit; 10] = [
+        Exit::Delivered,
+        Exit::Usage,
+        Exit::Config,
+        Exit::Message,
+        Exit::Security,
+        Exit::RateLimited,
+        Exit::Robot,
+        Exit::Delivery,
+        Exit::Refused,
+        Exit::Tool,
+    ];
+
+    /// The number the process exits with.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Delivered => 0,
+            Exit::Tool => 1,
+            Exit::Usage => 2,
+            Exit::Config => 3,
+            Exit::Message => 4,
+            Exit::Security => 5,
+            Exit::RateLimited => 6,
+            Exit::Robot => 7,
+            Exit::Delivery => 8,
+            Exit::Refused => 9,
+        }
+    }
+
+    fn meaning(self) -> &'static str {
+        match self {
+            Exit::Delivered => "delivered (or, with --dry-run, the message passed every check)",
+            Exit::Usage => "usage: a flag or argument is wrong",
+            Exit::Config => {
+                "configuration: no webhook, a malformed webhook or secret, an unreadable config file"
+            }
+            Exit::Message => {
+                "the message: a required field empty, over 20,000 bytes, unreadable input or JSON"
+            }
+            Exit::Security => {
+                "DingTalk's security check: signature, timestamp, IP allowlist or keywords"
+            }
+            Exit::RateLimited => "rate limited: the robot is throttled",
+            Exit::Robot => "the robot: unknown token, robot disabled or removed, group dissolved",
+            Exit::Delivery => "delivery: DingTalk could not be reached, timed out or failed",
+            Exit::Refused => "any other refusal by DingTalk",
+            Exit::Tool => "the tool itself could not start or write its output",
+        }
+    }
+}
+
+/// The exit statuses and their meanings, for `--help`.
+pub fn statuses() -> String {
+    let mut text = String::from("Exit status:");
+    for exit in Exit::ALL {
+        text.push_str(&format!("\n  {}  {}", exit.code(), exit.meaning()));
+    }
+    text
+}
+
+/// A failure: the line to print, and the exit status.
+#[derive(Debug)]
+pub struct Failure {
+    pub exit: Exit,
+    pub line: String,
+}
+
+impl Failure {
+    pub fn new(exit: Exit, line: impl Into<String>) -> Failure {
+        Failure {
+            exit,
+            line: line.into(),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    /// The status of each kind of error, and a hint that says how to fix it.
+    fn from(e: Error) -> Failure {
+        use ErrorKind::*;
+        let (exit, hint) = match e.kind() {
+            InvalidConfig => (Exit::Config, None),
+            InvalidMessage => (Exit::Message, Some("fill in every field DingTalk requires")),
+            PayloadTooLarge => (Exit::Message, Some("shorten the message or split it")),
+            SignatureMismatch => (
+                Exit::Security,
+                Some("the secret does not match the robot's; check DINGTALK_SECRET (or --secret)"),
+            ),
+            TimestampExpired => (
+                Exit::Security,
+                Some("this machine's clock is over an hour off; correct it"),
+            ),
+            IpNotAllowed => (
+                Exit::Security,
+                Some("add this machine's address to the robot's IP allowlist"),
+            ),
+            KeywordMismatch => (
+                Exit::Security,
+                Some("put one of the robot's keywords in the message (see DINGTALK_KEYWORDS)"),
+            ),
+            RateLimited => (
+                Exit::RateLimited,
+                Some(
+                    "the robot sent over 20 messages in a minute; DingTalk holds it for 10 minutes",
+                ),
+            ),
+            QueueFull => (
+                Exit::RateLimited,
+                Some("too many messages are waiting to be sent; try again later"),
+            ),
+            InvalidToken => (
+                Exit::Robot,
+                Some("check the access_token in the webhook (DINGTALK_WEBHOOK)"),
+            ),
+            RobotDisabled | RobotNotFound | GroupDissolved => (
+                Exit::Robot,
+                Some("this robot cannot send; add a new one to the group"),
+            ),
+            Timeout | Transport | Server | Cancelled => (Exit::Delivery, Some("try again later")),
+            _ => (Exit::Refused, None),
+        };
+        // The cause of a transport failure, stripped of its URL by the library.
+        let cause = std::error::Error::source(&e)
+            .map(|source| format!(": {source}"))
+            .unwrap_or_default();
+        let not_answered = e.errcode().is_none()
+            && matches!(
+                exit,
+                Exit::RateLimited | Exit::Robot | Exit::Delivery | Exit::Refused
+            );
+        let line = match (e.errcode(), e.errmsg(), hint) {
+            (Some(code), Some(msg), Some(hint)) => format!("{msg} ({code}): {hint}"),
+            (Some(code), Some(msg), None) => format!("{msg} ({code})"),
+            (_, _, Some(hint)) if not_answered => format!("{e}{cause}; {hint}"),
+            _ => e.to_string(),
+        };
+        Failure { exit, line }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_is_listed_once_with_its_meaning() {
+        let text = statuses();
+        let mut codes: Vec<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
+        codes.sort_unstable();
+        assert_eq!(codes, (0..=9).collect::<Vec<u8>>());
+        for exit in Exit::ALL {
+            assert!(
+                text.contains(&format!("  {}  {}", exit.code(), exit.meaning())),
+                "{text}"
+            );
+        }
+    }
+}
