@@ -359,7 +359,8 @@ async fn final_failures_reach_the_hook_and_the_fallback_robot() {
     while ops.received().is_empty() && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let notice = ops.received()[0].json();
+    let received = ops.received();
+    let notice = received[0].json();
     assert_eq!(
         notice["markdown"]["title"],
         "A message to alerts was not delivered"
