@@ -8,6 +8,7 @@ use dingtalk_sandbox::{Exchange, Sandbox};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::args::RobotArgs;
+use crate::config;
 use crate::exit::{Exit, Failure};
 use crate::out;
 
@@ -17,19 +18,22 @@ pub async fn run(
     no_rate_limit: bool,
     args: &RobotArgs,
 ) -> Result<(), Failure> {
-    let env = |key: &str| std::env::var(key).ok().filter(|v| !v.trim().is_empty());
-    let secret = args.secret.clone().or_else(|| env("DINGTALK_SECRET"));
-    let keywords = if args.keywords.is_empty() {
-        env("DINGTALK_KEYWORDS")
-            .map(|list| {
-                list.split([',', '，'])
-                    .map(|k| k.trim().to_owned())
-                    .collect()
-            })
-            .unwrap_or_default()
-    } else {
-        args.keywords.clone()
+    // The secret and keywords as a robot's are found: flags, then the environment (the
+    // config file's robots are real ones, not the sandbox's).
+    let flags = config::RobotEntry {
+        webhook: None,
+        secret: args.secret.clone(),
+        keywords: args.keywords.clone(),
     };
+    let config::RobotEntry {
+        secret, keywords, ..
+    } = config::resolve(
+        &flags,
+        |k| std::env::var(k).ok(),
+        &config::File::default(),
+        None,
+    )
+    .map_err(|e| Failure::new(Exit::Config, e))?;
     let mut builder = Sandbox::builder()
         .addr(addr)
         .access_token(token)
