@@ -6,10 +6,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::delivery::Delivery;
+use crate::delivery::{Delivery, Receipt};
 use crate::error::Error;
 use crate::message::Message;
-use crate::robot::{Receipt, RobotBuilder};
+use crate::robot::RobotBuilder;
 
 /// How long dropping the last clone of a blocking [`Robot`] waits for its queue to empty.
 pub const DROP_FLUSH_DEADLINE: Duration = Duration::from_secs(10);

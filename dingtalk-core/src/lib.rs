@@ -8,6 +8,7 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod checked;
 mod delivery;
 #[doc(hidden)]
 pub mod derive_support;
@@ -18,6 +19,7 @@ mod payload;
 mod robot;
 mod sign;
 mod spread;
+mod transport;
 mod webhook;
 mod wire;
 
@@ -25,8 +27,7 @@ mod wire;
 /// [`dingtalk_spec`].
 pub use dingtalk_spec as spec;
 
-pub use delivery::retry::RetryPolicy;
-pub use delivery::{Delivery, QueuePolicy};
+pub use delivery::{Delivery, QueuePolicy, RetryPolicy};
 pub use error::{Error, ErrorKind};
 pub use markdown::{RawMarkdown, hard_line_breaks};
 pub use message::Message;

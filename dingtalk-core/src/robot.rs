@@ -1,25 +1,29 @@
-//! The async client of one custom robot: configuration, checks, and one HTTP attempt.
+//! The robot: the public client of one custom robot, its builder, and configuration from the
+//! environment.
 //!
-//! [`Robot`] is the public face; how messages are queued, limited and retried is in
-//! `delivery/`. [`Transport`] makes one signed request and reads DingTalk's answer.
+//! [`Robot`] checks each message once (the custom robot's rules, with its keywords) and hands
+//! it to its outbox in `delivery`, which queues, limits, retries and sends it through the
+//! transport to the robot's webhook ([`CustomRobot`]). [`RobotBuilder`] checks the
+//! configuration and chooses the parts: the webhook destination, the HTTP transport, the
+//! limiter shared by every `Robot` for the same webhook, the delivery policy.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use serde::Deserialize;
-use tokio::time::Instant;
-
-use crate::delivery::limiter::{Limit, Limiter};
-use crate::delivery::retry::RetryPolicy;
-use crate::delivery::{Delivery, FailureHook, Policy, QueuePolicy, Shared};
+use crate::checked::Checked;
+use crate::delivery::limiter::{Limit, Limiter, LocalLimiter};
+use crate::delivery::settings::{FailureHook, Fallback, Policy};
+use crate::delivery::{Delivery, Outbox, QueuePolicy, RetryPolicy};
 use crate::error::Error;
 use crate::message::Message;
 use crate::payload::Payload;
 use crate::sign::Secret;
 use crate::spec;
+use crate::transport::{CustomRobot, Destination, Transport};
 use crate::webhook::Webhook;
+
+pub use crate::delivery::Receipt;
 
 /// How long one request waits for DingTalk's answer unless told otherwise.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -55,23 +59,13 @@ pub struct Robot {
 
 /// The last clone of a `Robot` to go closes its queue: what is queued is still delivered.
 struct Handle {
-    shared: Arc<Shared>,
+    outbox: Arc<Outbox<CustomRobot>>,
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.shared.close();
+        self.outbox.close();
     }
-}
-
-/// Sends one request: the configuration of a robot's HTTP side.
-pub(crate) struct Transport {
-    http: reqwest::Client,
-    webhook: Webhook,
-    secret: Option<Secret>,
-    keywords: Vec<String>,
-    timeout: Duration,
-    pub name: String,
 }
 
 /// Configures a [`Robot`]. Made by [`Robot::builder`].
@@ -84,44 +78,6 @@ pub struct RobotBuilder {
     name: Option<String>,
     limit: Option<Limit>,
     policy: Policy,
-}
-
-/// DingTalk's confirmation that it accepted a message.
-#[derive(Clone, Debug)]
-pub struct Receipt {
-    errmsg: String,
-    elapsed: Duration,
-    pub(crate) attempts: u32,
-    pub(crate) waited: Duration,
-    pub(crate) merged: usize,
-}
-
-impl Receipt {
-    /// DingTalk's `errmsg` (`"ok"`).
-    pub fn errmsg(&self) -> &str {
-        &self.errmsg
-    }
-
-    /// How long the last request took, from sending to DingTalk's answer.
-    pub fn elapsed(&self) -> Duration {
-        self.elapsed
-    }
-
-    /// How many requests it took (1 unless a failure was retried or a throttle waited out).
-    pub fn attempts(&self) -> u32 {
-        self.attempts
-    }
-
-    /// How long the message waited for the rate limit and throttles.
-    pub fn waited(&self) -> Duration {
-        self.waited
-    }
-
-    /// How many queued messages this delivery carried: more than 1 when an overflowing queue
-    /// merged them into a digest ([`QueuePolicy::Digest`]).
-    pub fn merged(&self) -> usize {
-        self.merged
-    }
 }
 
 impl Robot {
@@ -154,23 +110,27 @@ impl Robot {
         RobotBuilder::from_lookup(|name| std::env::var(name).ok())?.build()
     }
 
-    fn shared(&self) -> &Arc<Shared> {
-        &self.handle.shared
+    fn outbox(&self) -> &Arc<Outbox<CustomRobot>> {
+        &self.handle.outbox
+    }
+
+    fn destination(&self) -> &CustomRobot {
+        self.outbox().destination()
     }
 
     /// The webhook, whose `Display` hides the access_token.
     pub fn webhook(&self) -> &Webhook {
-        &self.shared().transport.webhook
+        self.destination().webhook()
     }
 
     /// The keywords every message must hold one of.
     pub fn keywords(&self) -> &[String] {
-        &self.shared().transport.keywords
+        self.destination().keywords()
     }
 
     /// The name this robot goes by in logs.
     pub fn name(&self) -> &str {
-        &self.shared().transport.name
+        self.destination().name()
     }
 
     /// Runs every check that [`send`](Robot::send) runs before it touches the network, and
@@ -185,7 +145,12 @@ impl Robot {
     /// [`ErrorKind::KeywordMismatch`]: crate::ErrorKind::KeywordMismatch
     /// [`ErrorKind::PayloadTooLarge`]: crate::ErrorKind::PayloadTooLarge
     pub fn check<M: Message + ?Sized>(&self, message: &M) -> Result<String, Error> {
-        self.shared().transport.body(&message.to_payload())
+        self.checked(message).map(Checked::into_body)
+    }
+
+    /// The one check of a message, whose body delivery then sends as it is.
+    fn checked<M: Message + ?Sized>(&self, message: &M) -> Result<Checked, Error> {
+        self.destination().check(message.to_payload())
     }
 
     /// Sends a message and waits until it is delivered or has finally failed.
@@ -205,122 +170,44 @@ impl Robot {
     /// [`Delivery`] for the receipt, or drop it. Waits only for room in the queue, if the
     /// queue is full and its policy is [`QueuePolicy::Wait`].
     pub async fn post<M: Message + ?Sized>(&self, message: &M) -> Result<Delivery, Error> {
-        let payload = message.to_payload();
         // Checked here, with room for the `msgUuid`, so nothing is refused later for what
-        // could have been seen now.
-        self.shared()
-            .transport
-            .body(&payload)
-            .inspect_err(|e| {
-                tracing::debug!(robot = %self.name(), error = %e, kind = ?e.kind(), "message refused before sending");
-            })?;
-        self.shared().enqueue(payload).await
+        // could have been seen now; the body made here is the one sent.
+        let checked = self.checked(message).inspect_err(|e| {
+            tracing::debug!(robot = %self.name(), error = %e, kind = ?e.kind(), "message refused before sending");
+        })?;
+        self.outbox().enqueue(checked).await
     }
 
     /// How many messages are queued or in flight.
     pub fn queued(&self) -> usize {
-        self.shared().pending()
+        self.outbox().pending()
     }
 
     /// Waits until every queued message is delivered or has finally failed, for at most
     /// `deadline`. An error ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout)) says how many
     /// were left; they stay queued.
     pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
-        self.shared().flush(deadline).await
+        self.outbox().flush(deadline).await
     }
 
-    /// How many requests could go to this robot now without waiting for its rate limit.
-    pub(crate) fn available(&self) -> usize {
-        self.shared().limiter.available()
-    }
-
-    /// Whether DingTalk throttles this robot now.
-    pub(crate) fn is_throttled(&self) -> bool {
-        self.shared().limiter.is_held()
+    /// Its rate limit and throttle, shared with every `Robot` for the same webhook.
+    pub(crate) fn limiter(&self) -> &dyn Limiter {
+        self.outbox().limiter()
     }
 }
 
-/// `body` with its `msgUuid` (32 hex digits) as the last field.
-pub(crate) fn with_msg_uuid(body: &str, msg_uuid: &str) -> String {
-    debug_assert_eq!(msg_uuid.len(), spec::MSG_UUID_LEN);
-    let open = body.strip_suffix('}').expect("a body is a JSON object");
-    format!(r#"{open},"msgUuid":"{msg_uuid}"}}"#)
-}
-
-impl Transport {
-    /// The body for `payload`, less its `msgUuid`, after DingTalk's rules that need no network
-    /// ([`Payload::check`]); the size counts the `msgUuid` delivery adds.
-    pub(crate) fn body(&self, payload: &Payload) -> Result<String, Error> {
-        let body = payload.to_json();
-        payload
-            .check(&self.keywords, body.len() + spec::MSG_UUID_FIELD_LEN)
-            .map_err(|violation| Error::from_violation(&violation, &self.keywords))?;
-        Ok(body)
+/// A robot as another's fallback: it is told of every message the other finally failed to
+/// deliver, through its own queue, without the other waiting.
+impl Fallback for Robot {
+    fn try_post(&self, notice: Payload) -> Result<(), Error> {
+        let checked = self.destination().check(notice)?;
+        // Nobody waits for the notice: its own failures reach this robot's hook and log.
+        self.outbox().try_enqueue(checked).map(drop)
     }
 
-    /// One signed request with `body`, and DingTalk's answer.
-    pub(crate) async fn attempt(&self, body: &str) -> Result<Receipt, Error> {
-        let url = match &self.secret {
-            Some(secret) => secret.sign_url(self.webhook.expose(), unix_millis()),
-            None => self.webhook.expose().clone(),
-        };
-        let started = Instant::now();
-        let response = self
-            .http
-            .post(url)
-            .header(
-                CONTENT_TYPE,
-                HeaderValue::from_static("application/json; charset=utf-8"),
-            )
-            .body(body.to_owned())
-            .timeout(self.timeout)
-            .send()
-            .await
-            .map_err(|e| self.request_error(e))?;
-        let status = response.status();
-        let answer = response.bytes().await.map_err(|e| self.request_error(e))?;
-        let elapsed = started.elapsed();
-        if !status.is_success() {
-            return Err(Error::from_status(status.as_u16()));
-        }
-        let answer: Answer = serde_json::from_slice(&answer).map_err(|e| {
-            Error::server(format!(
-                "DingTalk's answer is not its JSON `{{errcode, errmsg}}`: {e}"
-            ))
-        })?;
-        match answer.errcode {
-            spec::errcode::OK => Ok(Receipt {
-                errmsg: answer.errmsg,
-                elapsed,
-                attempts: 1,
-                waited: Duration::ZERO,
-                merged: 1,
-            }),
-            code => Err(Error::from_answer(code, answer.errmsg)),
-        }
+    fn keyword(&self) -> Option<&str> {
+        self.keywords().first().map(String::as_str)
     }
-
-    fn request_error(&self, e: reqwest::Error) -> Error {
-        if e.is_timeout() {
-            Error::timeout(self.timeout)
-        } else {
-            Error::transport(e)
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct Answer {
-    errcode: i64,
-    #[serde(default)]
-    errmsg: String,
-}
-
-fn unix_millis() -> i64 {
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    i64::try_from(since_epoch.as_millis()).unwrap_or(i64::MAX)
 }
 
 impl RobotBuilder {
@@ -423,7 +310,8 @@ impl RobotBuilder {
     /// Tells another robot (an operators' group, say) of every message that finally failed,
     /// with why.
     pub fn fallback(mut self, robot: Robot) -> Self {
-        self.policy.fallback = Some(robot);
+        let fallback: Arc<dyn Fallback> = Arc::new(robot);
+        self.policy.fallback = Some(fallback);
         self
     }
 
@@ -459,35 +347,14 @@ impl RobotBuilder {
                 "the queue must hold at least one message",
             ));
         }
-        let mut http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(self.timeout)
-            .user_agent(concat!("dingtalk-rs/", env!("CARGO_PKG_VERSION")));
-        if webhook.is_loopback() {
-            http = http.no_proxy();
-        }
-        let http = http
-            .build()
-            .map_err(|e| Error::invalid_config(format!("cannot set up HTTP: {e}")))?;
+        let transport = Transport::new(self.timeout, webhook.is_loopback())?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
-        let key = format!(
-            "{}:{} {}",
-            webhook.host(),
-            webhook.expose().port_or_known_default().unwrap_or_default(),
-            webhook.token()
-        );
-        let limiter = Limiter::shared(&key, self.limit);
-        let transport = Transport {
-            http,
-            webhook,
-            secret,
-            keywords,
-            timeout: self.timeout,
-            name,
-        };
+        let destination = CustomRobot::new(webhook, secret, keywords, name);
+        let limiter: Arc<dyn Limiter> = LocalLimiter::shared(destination.limit_key(), self.limit);
+        let outbox = Outbox::new(destination, transport, limiter, self.policy);
         Ok(Robot {
             handle: Arc::new(Handle {
-                shared: Arc::new(Shared::new(transport, limiter, self.policy)),
+                outbox: Arc::new(outbox),
             }),
         })
     }
@@ -495,13 +362,13 @@ impl RobotBuilder {
 
 impl fmt::Debug for Robot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let t = &self.shared().transport;
+        let destination = self.destination();
         f.debug_struct("Robot")
-            .field("name", &t.name)
-            .field("webhook", &t.webhook)
-            .field("secret", &t.secret)
-            .field("keywords", &t.keywords)
-            .field("timeout", &t.timeout)
+            .field("name", &destination.name())
+            .field("webhook", destination.webhook())
+            .field("secret", &destination.secret())
+            .field("keywords", &destination.keywords())
+            .field("timeout", &self.outbox().transport().timeout())
             .field("queued", &self.queued())
             .finish_non_exhaustive()
     }
@@ -527,7 +394,7 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
 
     fn from_map(vars: &[(&str, &str)]) -> Result<RobotBuilder, Error> {
         let vars: HashMap<String, String> = vars
@@ -555,7 +422,7 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(trimmed.keywords(), ["deploy"]);
-        assert!(robot.shared().transport.secret.is_some());
+        assert!(robot.destination().secret().is_some());
 
         let e = from_map(&[("DINGTALK_SECRET", "SECabc")]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);

@@ -1,13 +1,14 @@
-//! Several robots in one group, used as one sender.
+//! Several robots in one group, used as one sender: each message goes through the robot that
+//! can send it soonest. Built on [`Robot`], and on nothing below it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::delivery::Delivery;
+use crate::delivery::{Delivery, Receipt};
 use crate::error::Error;
 use crate::message::Message;
-use crate::robot::{Receipt, Robot};
+use crate::robot::Robot;
 
 /// Several robots (webhooks) of one group used as one sender: each message goes to the robot
 /// that can send it soonest, and each robot stays within its own rate limit. It is the way past
@@ -52,17 +53,16 @@ impl Spread {
     }
 
     /// The robot that can send soonest: one DingTalk does not throttle, with the most free
-    /// places in its limit less its backlog; ties go round in turn.
+    /// places in its limit less its backlog (a robot without a limit has the most); ties go
+    /// round in turn.
     fn pick(&self) -> &Robot {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
         let n = self.robots.len();
         let score = |r: &Robot| {
-            let free = r.available() as i64 - r.queued() as i64;
-            if r.is_throttled() {
-                free - (1 << 40)
-            } else {
-                free
-            }
+            let limiter = r.limiter();
+            let available = i64::try_from(limiter.available()).unwrap_or(i64::MAX);
+            let queued = i64::try_from(r.queued()).unwrap_or(i64::MAX);
+            (!limiter.is_held(), available.saturating_sub(queued))
         };
         let mut best = &self.robots[start % n];
         for i in 1..n {
@@ -92,5 +92,34 @@ impl Spread {
             robot.flush(left).await?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::robot::RobotBuilder;
+
+    /// A robot no test sends through; its token keeps its limiter its own.
+    fn robot(token: &str, configure: impl FnOnce(RobotBuilder) -> RobotBuilder) -> Robot {
+        let webhook = format!("https://oapi.dingtalk.com/robot/send?access_token=spread-{token}");
+        configure(Robot::builder(webhook)).build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_robot_without_a_limit_is_the_best_choice_unless_throttled() {
+        let limited = robot("limited", |b| b.rate_limit(20, Duration::from_secs(60)));
+        let unlimited = robot("unlimited", RobotBuilder::no_rate_limit);
+        assert_eq!(unlimited.limiter().available(), usize::MAX);
+        let spread = Spread::new([limited.clone(), unlimited.clone()]).unwrap();
+        for _ in 0..4 {
+            // Whichever robot the turn starts with.
+            assert_eq!(spread.pick().webhook(), unlimited.webhook());
+        }
+        // A throttle outweighs any number of free places.
+        unlimited.limiter().hold(Duration::from_secs(60)).await;
+        for _ in 0..4 {
+            assert_eq!(spread.pick().webhook(), limited.webhook());
+        }
     }
 }

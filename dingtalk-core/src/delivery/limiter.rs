@@ -1,21 +1,102 @@
-//! The rate limit of one robot, shared by every `Robot` that sends to it.
+//! Rate limits and throttles: the [`Limiter`] that delivery keeps them with, and
+//! [`LocalLimiter`], the one kept in this process.
 //!
-//! Each request holds one of `max` places from the moment it is sent until `per` after its
-//! answer arrived (or it was given up). DingTalk counts a request when it arrives, which is
-//! after it was sent and before its answer: so any window of length `per` on DingTalk's clock
-//! sees at most `max` of them, whatever the network's delays.
+//! A limiter lets a request go once no throttle holds and one of `max` places is free; the
+//! request holds its place from the moment it is sent until `per` after its answer arrived (or
+//! it was given up). DingTalk counts a request when it arrives, which is after it was sent and
+//! before its answer: so any window of length `per` on DingTalk's clock sees at most `max` of
+//! them, whatever the network's delays. A throttle answer holds every send for the penalty.
 //!
-//! The state is plain data (places in flight, and the instants at which freed places come
-//! back), read against tokio's clock: no task runs to give a place back, so the limit holds
-//! whichever runtime, or how many, the robot is used from. Waiting is first come, first served
-//! (behind a fair async mutex), and nothing blocks a thread.
+//! [`Limiter`] is a trait object chosen when a robot is built, so that limits can be kept
+//! elsewhere (shared with other processes, through a store whose calls are async and may
+//! fail). [`LocalLimiter`]'s state is plain data (places in flight, and the instants at which
+//! freed places come back), read against tokio's clock: no task runs to give a place back, so
+//! the limit holds whichever runtime, or how many, the robot is used from. Waiting is first
+//! come, first served (behind a fair async mutex), and nothing blocks a thread.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::Notify;
 use tokio::time::Instant;
+
+use crate::error::Error;
+
+/// A boxed future, for the async methods of a trait object.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Keeps a destination's rate limit and throttle, for every sender that shares them.
+pub(crate) trait Limiter: Send + Sync + fmt::Debug {
+    /// Waits until a request may be sent (no throttle holds, and a place in the limit is free)
+    /// and takes the place for it; first come, first served. An error (a shared limiter that
+    /// cannot be reached) fails the attempt as its kind says: a transient kind is retried.
+    fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>>;
+
+    /// The request that took `slot` was answered, or given up: its place comes back `per` from
+    /// now. The place is given back when this is called; the future finishes telling others
+    /// (a shared limiter's write), and may be dropped unawaited when its delivery stops.
+    fn release(&self, slot: Slot) -> BoxFuture<'_, ()>;
+
+    /// DingTalk throttles the destination: every send holds for `penalty` from now (a longer
+    /// hold already in place stays). Takes effect when called, as [`release`](Limiter::release)
+    /// does.
+    fn hold(&self, penalty: Duration) -> BoxFuture<'_, ()>;
+
+    /// How many requests could be sent now without waiting: 0 while a throttle holds,
+    /// `usize::MAX` without a limit. Never waits: a shared limiter answers from what it saw
+    /// last.
+    fn available(&self) -> usize;
+
+    /// Whether a throttle holds now. Never waits, as [`available`](Limiter::available).
+    fn is_held(&self) -> bool;
+}
+
+/// One request's place in a limit, from its sending until its answer: give it back with
+/// [`Limiter::release`]. It carries what its limiter needs to find the place again: nothing,
+/// for [`LocalLimiter`], which counts places.
+#[must_use = "a place not given back is lost to the limit until the limiter forgets it"]
+#[derive(Debug)]
+pub(crate) struct Slot {
+    _private: (),
+}
+
+/// A place taken for one attempt. Given back when the attempt ends, and also when the attempt
+/// is dropped mid-way (its runtime shut down): the limiter may outlive the runtime.
+pub(crate) struct InFlight<'a> {
+    limiter: &'a dyn Limiter,
+    slot: Option<Slot>,
+}
+
+impl<'a> InFlight<'a> {
+    /// Waits for a place in `limiter`'s limit; see [`Limiter::acquire`].
+    pub async fn acquire(limiter: &'a dyn Limiter) -> Result<InFlight<'a>, Error> {
+        let slot = limiter.acquire().await?;
+        Ok(InFlight {
+            limiter,
+            slot: Some(slot),
+        })
+    }
+
+    /// The answer is in, or the request was given up; see [`Limiter::release`].
+    pub async fn release(mut self) {
+        if let Some(slot) = self.slot.take() {
+            self.limiter.release(slot).await;
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        // Dropped before `release`: the request may have gone out, so it counts from now.
+        if let Some(slot) = self.slot.take() {
+            drop(self.limiter.release(slot));
+        }
+    }
+}
 
 /// A limit of `max` requests per `per`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -24,9 +105,10 @@ pub(crate) struct Limit {
     pub per: Duration,
 }
 
-/// The limit and throttle state of one robot.
+/// The limit and throttle of one destination, kept in this process: shared by every `Robot`
+/// for the same webhook through [`LocalLimiter::shared`].
 #[derive(Debug)]
-pub(crate) struct Limiter {
+pub(crate) struct LocalLimiter {
     limit: Option<Limit>,
     state: Mutex<State>,
     /// The turnstile: one waiter at a time looks for a place, in the order they came.
@@ -61,15 +143,9 @@ impl State {
     }
 }
 
-/// A request's place in the limit: give it back with [`Slot::release`] when the answer is in.
-/// Dropped without that (its task was cancelled), it counts as released then.
-pub(crate) struct Slot {
-    limiter: Option<Arc<Limiter>>,
-}
-
-impl Limiter {
-    fn new(limit: Option<Limit>) -> Limiter {
-        Limiter {
+impl LocalLimiter {
+    fn new(limit: Option<Limit>) -> LocalLimiter {
+        LocalLimiter {
             limit,
             state: Mutex::new(State::default()),
             turn: tokio::sync::Mutex::new(()),
@@ -81,13 +157,13 @@ impl Limiter {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The limiter of the robot `key` (its host, port and access_token) with `limit`: one in
-    /// the process while any `Robot` for it lives, while a request it let through has not yet
-    /// left the window, and while DingTalk throttles the robot. So `Robot`s built one after the
-    /// other for the same webhook share one limit and one throttle. (A `Robot` that asks for
-    /// another limit gets a limiter of its own.)
-    pub fn shared(key: &str, limit: Option<Limit>) -> Arc<Limiter> {
-        type Registry = Mutex<HashMap<(String, Option<Limit>), Arc<Limiter>>>;
+    /// The limiter of the destination `key` (a webhook's host, port and access_token) with
+    /// `limit`: one in the process while any `Robot` for it lives, while a request it let
+    /// through has not yet left the window, and while DingTalk throttles the destination. So
+    /// `Robot`s built one after the other for the same webhook share one limit and one
+    /// throttle. (A `Robot` that asks for another limit gets a limiter of its own.)
+    pub fn shared(key: &str, limit: Option<Limit>) -> Arc<LocalLimiter> {
+        type Registry = Mutex<HashMap<(String, Option<Limit>), Arc<LocalLimiter>>>;
         static REGISTRY: OnceLock<Registry> = OnceLock::new();
         let mut registry = REGISTRY
             .get_or_init(Default::default)
@@ -99,12 +175,12 @@ impl Limiter {
         Arc::clone(
             registry
                 .entry((key.to_owned(), limit))
-                .or_insert_with(|| Arc::new(Limiter::new(limit))),
+                .or_insert_with(|| Arc::new(LocalLimiter::new(limit))),
         )
     }
 
-    /// Waits for a throttle to end and for a free place in the limit.
-    pub async fn acquire(self: &Arc<Self>) -> Slot {
+    /// Waits for a throttle to end and for a free place in the limit, and takes it.
+    async fn take_place(&self) {
         let _turn = self.turn.lock().await;
         loop {
             let released = self.released.notified();
@@ -116,13 +192,13 @@ impl Limiter {
                     (Some(until), _) if until > now => Some(until),
                     (_, None) => {
                         state.in_flight += 1;
-                        break;
+                        return;
                     }
                     (_, Some(limit)) => {
                         let used = state.in_flight + state.returning.len();
                         if used < limit.max as usize {
                             state.in_flight += 1;
-                            break;
+                            return;
                         }
                         // Full: the next place comes back at the earliest return, or when a
                         // request in flight is answered.
@@ -140,43 +216,6 @@ impl Limiter {
                 None => released.await,
             }
         }
-        Slot {
-            limiter: Some(Arc::clone(self)),
-        }
-    }
-
-    /// Holds every send to the robot for `penalty` from now: DingTalk throttled it.
-    pub fn hold(&self, penalty: Duration) {
-        // A penalty too long to add holds for about 30 years.
-        let now = Instant::now();
-        let until = now
-            .checked_add(penalty)
-            .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600));
-        let mut state = self.state();
-        if state.held_until.is_none_or(|h| h < until) {
-            state.held_until = Some(until);
-        }
-    }
-
-    /// Whether DingTalk throttles the robot now.
-    pub fn is_held(&self) -> bool {
-        self.state().held_until.is_some_and(|u| u > Instant::now())
-    }
-
-    /// How many requests could be sent now without waiting.
-    pub fn available(&self) -> usize {
-        let now = Instant::now();
-        let mut state = self.state();
-        state.settle(now);
-        if state.held_until.is_some_and(|u| u > now) {
-            return 0;
-        }
-        match self.limit {
-            None => usize::MAX,
-            Some(limit) => {
-                (limit.max as usize).saturating_sub(state.in_flight + state.returning.len())
-            }
-        }
     }
 
     fn give_back(&self) {
@@ -192,23 +231,56 @@ impl Limiter {
         drop(state);
         self.released.notify_waiters();
     }
-}
 
-impl Slot {
-    /// The answer is in (or the request was given up): the place comes back `per` from now.
-    pub fn release(mut self) {
-        if let Some(limiter) = self.limiter.take() {
-            limiter.give_back();
+    fn hold_for(&self, penalty: Duration) {
+        // A penalty too long to add holds for about 30 years.
+        let now = Instant::now();
+        let until = now
+            .checked_add(penalty)
+            .unwrap_or_else(|| now + Duration::from_secs(30 * 365 * 24 * 3600));
+        let mut state = self.state();
+        if state.held_until.is_none_or(|h| h < until) {
+            state.held_until = Some(until);
         }
     }
 }
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        // Dropped without `release`: the request may have gone out, so it counts from now.
-        if let Some(limiter) = self.limiter.take() {
-            limiter.give_back();
+impl Limiter for LocalLimiter {
+    fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>> {
+        Box::pin(async move {
+            self.take_place().await;
+            Ok(Slot { _private: () })
+        })
+    }
+
+    fn release(&self, slot: Slot) -> BoxFuture<'_, ()> {
+        let Slot { _private: () } = slot;
+        self.give_back();
+        Box::pin(std::future::ready(()))
+    }
+
+    fn hold(&self, penalty: Duration) -> BoxFuture<'_, ()> {
+        self.hold_for(penalty);
+        Box::pin(std::future::ready(()))
+    }
+
+    fn available(&self) -> usize {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.settle(now);
+        if state.held_until.is_some_and(|u| u > now) {
+            return 0;
         }
+        match self.limit {
+            None => usize::MAX,
+            Some(limit) => {
+                (limit.max as usize).saturating_sub(state.in_flight + state.returning.len())
+            }
+        }
+    }
+
+    fn is_held(&self) -> bool {
+        self.state().held_until.is_some_and(|u| u > Instant::now())
     }
 }
 
@@ -216,22 +288,22 @@ impl Drop for Slot {
 mod tests {
     use super::*;
 
-    fn limiter(max: u32, per: Duration) -> Arc<Limiter> {
-        Arc::new(Limiter::new(Some(Limit { max, per })))
+    fn limiter(max: u32, per: Duration) -> Arc<dyn Limiter> {
+        Arc::new(LocalLimiter::new(Some(Limit { max, per })))
     }
 
     #[tokio::test(start_paused = true)]
     async fn at_most_max_per_window_counted_from_the_answers() {
         let limiter = limiter(2, Duration::from_secs(60));
         let start = Instant::now();
-        let a = limiter.acquire().await;
-        let b = limiter.acquire().await;
+        let a = limiter.acquire().await.unwrap();
+        let b = limiter.acquire().await.unwrap();
         assert_eq!(limiter.available(), 0);
         tokio::time::advance(Duration::from_secs(5)).await;
-        a.release();
-        b.release();
+        limiter.release(a).await;
+        limiter.release(b).await;
         // The third waits for 60 s after the first answer, not after the first send.
-        let _c = limiter.acquire().await;
+        let _c = limiter.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(65));
     }
 
@@ -239,46 +311,91 @@ mod tests {
     async fn a_request_in_flight_holds_its_place_until_answered() {
         let limiter = limiter(1, Duration::from_secs(1));
         let start = Instant::now();
-        let a = limiter.acquire().await;
+        let a = limiter.acquire().await.unwrap();
         let waiter = {
             let limiter = Arc::clone(&limiter);
             tokio::spawn(async move {
-                let _b = limiter.acquire().await;
+                let _b = limiter.acquire().await.unwrap();
                 Instant::now()
             })
         };
         tokio::time::sleep(Duration::from_secs(30)).await;
-        a.release();
+        limiter.release(a).await;
         let got = waiter.await.unwrap();
         assert_eq!(got - start, Duration::from_secs(31));
     }
 
     #[tokio::test(start_paused = true)]
+    async fn a_place_comes_back_when_its_attempt_stops_midway() {
+        let limiter = limiter(1, Duration::from_secs(60));
+        // An attempt dropped before its answer (its runtime shut down, say).
+        drop(InFlight::acquire(&*limiter).await.unwrap());
+        assert_eq!(
+            limiter.available(),
+            0,
+            "it may have gone out: it counts from now"
+        );
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(limiter.available(), 1);
+        // A release whose future is dropped unawaited has given the place back all the same.
+        let slot = limiter.acquire().await.unwrap();
+        drop(limiter.release(slot));
+        tokio::time::advance(Duration::from_secs(60)).await;
+        assert_eq!(limiter.available(), 1);
+        InFlight::acquire(&*limiter).await.unwrap().release().await;
+        assert_eq!(limiter.available(), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
     async fn a_throttle_holds_everything_until_it_ends() {
         let limiter = limiter(20, Duration::from_secs(60));
-        limiter.hold(Duration::from_secs(600));
+        limiter.hold(Duration::from_secs(600)).await;
         assert!(limiter.is_held());
         assert_eq!(limiter.available(), 0);
         let start = Instant::now();
-        let slot = limiter.acquire().await;
+        let slot = limiter.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(600));
-        slot.release();
-        limiter.hold(Duration::MAX);
+        limiter.release(slot).await;
+        limiter.hold(Duration::MAX).await;
         assert!(limiter.is_held());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn without_a_limit_only_a_throttle_holds() {
+        let limiter: Arc<dyn Limiter> = Arc::new(LocalLimiter::new(None));
+        assert_eq!(limiter.available(), usize::MAX);
+        let slots: Vec<Slot> = acquire_many(&*limiter, 100).await;
+        assert_eq!(limiter.available(), usize::MAX);
+        for slot in slots {
+            limiter.release(slot).await;
+        }
+        limiter.hold(Duration::from_secs(10)).await;
+        assert_eq!(limiter.available(), 0);
+        let start = Instant::now();
+        let _slot = limiter.acquire().await.unwrap();
+        assert_eq!(Instant::now() - start, Duration::from_secs(10));
+    }
+
+    async fn acquire_many(limiter: &dyn Limiter, n: usize) -> Vec<Slot> {
+        let mut slots = Vec::with_capacity(n);
+        for _ in 0..n {
+            slots.push(limiter.acquire().await.unwrap());
+        }
+        slots
     }
 
     #[tokio::test(start_paused = true)]
     async fn waiters_are_served_in_order() {
         let limiter = limiter(1, Duration::from_secs(1));
         let order = Arc::new(Mutex::new(Vec::new()));
-        let first = limiter.acquire().await;
+        let first = limiter.acquire().await.unwrap();
         let tasks: Vec<_> = (0..5)
             .map(|i| {
                 let (limiter, order) = (Arc::clone(&limiter), Arc::clone(&order));
                 tokio::spawn(async move {
-                    let slot = limiter.acquire().await;
+                    let slot = limiter.acquire().await.unwrap();
                     order.lock().unwrap().push(i);
-                    slot.release();
+                    limiter.release(slot).await;
                 })
             })
             .collect();
@@ -286,7 +403,7 @@ mod tests {
         for _ in 0..5 {
             tokio::task::yield_now().await;
         }
-        first.release();
+        limiter.release(first).await;
         for task in tasks {
             task.await.unwrap();
         }
@@ -297,7 +414,8 @@ mod tests {
     async fn the_limit_holds_across_runtimes() {
         // Places come back by the clock, not by a task of the runtime that sent.
         let limiter = limiter(1, Duration::from_secs(60));
-        limiter.acquire().await.release();
+        let slot = limiter.acquire().await.unwrap();
+        limiter.release(slot).await;
         assert_eq!(limiter.available(), 0);
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(limiter.available(), 1);
@@ -309,20 +427,21 @@ mod tests {
             max: 20,
             per: Duration::from_secs(60),
         });
-        let a = Limiter::shared("x:1 token-a", limit);
-        a.acquire().await.release();
-        let ptr = Arc::as_ptr(&a);
+        let a: Arc<dyn Limiter> = LocalLimiter::shared("x:1 token-a", limit);
+        let slot = a.acquire().await.unwrap();
+        a.release(slot).await;
+        let ptr = Arc::as_ptr(&a).cast::<()>();
         drop(a);
         // A request left within the minute: a robot built now shares its limit.
-        let b = Limiter::shared("x:1 token-a", limit);
-        assert_eq!(Arc::as_ptr(&b), ptr);
+        let b = LocalLimiter::shared("x:1 token-a", limit);
+        assert_eq!(Arc::as_ptr(&b).cast::<()>(), ptr);
         assert_eq!(b.available(), 19);
-        let c = Limiter::shared("x:1 token-b", limit);
+        let c = LocalLimiter::shared("x:1 token-b", limit);
         assert!(!Arc::ptr_eq(&b, &c));
         drop(b);
         tokio::time::advance(Duration::from_secs(61)).await;
         // Nothing matters any more: a fresh one.
-        let d = Limiter::shared("x:1 token-a", limit);
+        let d = LocalLimiter::shared("x:1 token-a", limit);
         assert_eq!(d.available(), 20);
     }
 }

@@ -1,0 +1,310 @@
+//! Delivering one job: within the limit, through throttles and retries, as itself or as
+//! digests; and telling the sender, the failure hook and the fallback how it ended.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::checked::{Checked, MsgUuid};
+use crate::delivery::digest;
+use crate::delivery::limiter::{InFlight, Limiter};
+use crate::delivery::queue::{Job, Part};
+use crate::delivery::receipt::Receipt;
+use crate::delivery::settings::Policy;
+use crate::error::{Error, ErrorKind};
+use crate::payload::Payload;
+use crate::transport::{Accepted, Destination, Transport};
+
+/// How many throttles in a row one message waits through before it fails as rate limited:
+/// six ten-minute throttles, an hour, mean something other than a burst is sending.
+const MAX_THROTTLES: u32 = 6;
+
+/// Delivers a robot's jobs to its destination, one at a time, in order.
+pub(crate) struct Worker<D> {
+    destination: D,
+    transport: Transport,
+    limiter: Arc<dyn Limiter>,
+    policy: Policy,
+}
+
+/// How the last attempt of a delivery ended well.
+struct Answered {
+    accepted: Accepted,
+    elapsed: Duration,
+}
+
+impl<D: Destination> Worker<D> {
+    pub fn new(
+        destination: D,
+        transport: Transport,
+        limiter: Arc<dyn Limiter>,
+        policy: Policy,
+    ) -> Worker<D> {
+        Worker {
+            destination,
+            transport,
+            limiter,
+            policy,
+        }
+    }
+
+    pub fn destination(&self) -> &D {
+        &self.destination
+    }
+
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    pub fn limiter(&self) -> &dyn Limiter {
+        &*self.limiter
+    }
+
+    fn name(&self) -> &str {
+        self.destination.name()
+    }
+
+    /// Delivers one job: a message as itself; a merged backlog as digests that fit.
+    pub async fn deliver(&self, job: Job) {
+        let mut parts = job.parts;
+        if parts.len() == 1 {
+            let part = parts.pop().expect("one part");
+            let result = self.deliver_one(&part.checked, 1).await;
+            self.finish(vec![part], &result);
+            return;
+        }
+        tracing::debug!(
+            robot = %self.name(),
+            merged = parts.len(),
+            "the queue overflowed: its backlog goes as digests"
+        );
+        let runs = {
+            let payloads: Vec<&Payload> = parts.iter().map(|p| p.checked.payload()).collect();
+            digest::runs(&payloads)
+        };
+        let mut parts = parts.into_iter();
+        for run in runs {
+            let run_parts: Vec<Part> = parts.by_ref().take(run.range.len()).collect();
+            let digest = match run.digest.map(|digest| self.destination.check(digest)) {
+                Some(Ok(digest)) => digest,
+                Some(Err(e)) => {
+                    // Each part passed, so only merging broke it (a keyword lost to escaping,
+                    // say): each goes as itself.
+                    tracing::warn!(
+                        robot = %self.name(),
+                        error = %e,
+                        parts = run_parts.len(),
+                        "a digest failed the check: its messages go one by one"
+                    );
+                    for part in run_parts {
+                        let result = self.deliver_one(&part.checked, 1).await;
+                        self.finish(vec![part], &result);
+                    }
+                    continue;
+                }
+                None => {
+                    let result = self.deliver_one(&run_parts[0].checked, 1).await;
+                    self.finish(run_parts, &result);
+                    continue;
+                }
+            };
+            let result = self.deliver_one(&digest, run_parts.len()).await;
+            self.finish(run_parts, &result);
+        }
+    }
+
+    /// Tells each part's sender, and the hook and fallback of each failure.
+    fn finish(&self, parts: Vec<Part>, result: &Result<Receipt, Error>) {
+        for part in parts {
+            if let Err(e) = result {
+                self.notify_failure(part.checked.payload(), e);
+            }
+            // The sender may have stopped waiting: the message was delivered all the same.
+            let _ = part.reply.send(result.clone());
+        }
+    }
+
+    fn notify_failure(&self, payload: &Payload, error: &Error) {
+        if let Some(hook) = &self.policy.on_failure {
+            // A panicking hook must not stop delivery.
+            let called =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(payload, error)));
+            if called.is_err() {
+                tracing::error!(robot = %self.name(), "the on_failure hook panicked");
+            }
+        }
+        if let Some(fallback) = &self.policy.fallback {
+            let notice = failure_notice(self.name(), fallback.keyword(), payload, error);
+            // Queued on the fallback's own worker, which delivers it; nothing here waits.
+            if let Err(e) = fallback.try_post(notice) {
+                tracing::warn!(
+                    robot = %self.name(),
+                    error = %e,
+                    "the fallback robot could not be told of a failure: notice dropped"
+                );
+            }
+        }
+    }
+
+    /// Messages that can no longer be sent (the last `Robot` and the runtime are gone): the
+    /// failure hook hears of each.
+    pub fn abandoned(&self, parts: &[Part]) {
+        tracing::warn!(
+            robot = %self.name(),
+            undelivered = parts.len(),
+            "messages left in the queue when the robot and its runtime ended"
+        );
+        let error = Error::cancelled();
+        if let Some(hook) = &self.policy.on_failure {
+            for part in parts {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    hook(part.checked.payload(), &error)
+                }));
+            }
+        }
+    }
+
+    /// Sends one checked body under a fresh `msgUuid`: waits for the limit, holds through
+    /// throttles, retries. The receipt is made once, from how the delivery ended.
+    async fn deliver_one(&self, checked: &Checked, merged: usize) -> Result<Receipt, Error> {
+        let msg_uuid = MsgUuid::random();
+        let body = checked.with_msg_uuid(&msg_uuid);
+        let started = Instant::now();
+        let mut waited = Duration::ZERO;
+        let mut attempts = 0;
+        let mut failures = 0;
+        let mut throttles = 0;
+        let mut resigned = false;
+        let result = loop {
+            let wait = Instant::now();
+            let outcome = match InFlight::acquire(&*self.limiter).await {
+                Ok(place) => {
+                    waited += wait.elapsed();
+                    attempts += 1;
+                    let outcome = self.attempt(&body).await;
+                    place.release().await;
+                    outcome
+                }
+                // The limit could not be consulted: no request went out.
+                Err(e) => {
+                    waited += wait.elapsed();
+                    Err(e)
+                }
+            };
+            let e = match outcome {
+                Ok(answered) => break Ok(answered),
+                Err(e) => e,
+            };
+            match e.kind() {
+                ErrorKind::RateLimited
+                    if throttles < MAX_THROTTLES && !self.policy.throttle_penalty.is_zero() =>
+                {
+                    throttles += 1;
+                    tracing::info!(
+                        robot = %self.name(),
+                        %msg_uuid,
+                        attempts,
+                        errcode = e.errcode(),
+                        penalty_s = self.policy.throttle_penalty.as_secs(),
+                        "DingTalk throttles the robot: holding every send"
+                    );
+                    self.limiter.hold(self.policy.throttle_penalty).await;
+                }
+                // Signed afresh on the next attempt; a second refusal means the clock is off.
+                ErrorKind::TimestampExpired if !resigned => resigned = true,
+                _ => {
+                    failures += 1;
+                    // Time spent waiting for the limit or a throttle is not time spent failing.
+                    let trying = started.elapsed().saturating_sub(waited);
+                    match self.policy.retry.backoff(&e, failures, trying) {
+                        Some(backoff) => {
+                            tracing::debug!(
+                                robot = %self.name(),
+                                %msg_uuid,
+                                attempts,
+                                errcode = e.errcode(),
+                                kind = ?e.kind(),
+                                error = %e,
+                                backoff_ms = backoff.as_millis() as u64,
+                                "retrying"
+                            );
+                            tokio::time::sleep(backoff).await;
+                        }
+                        None => break Err(e),
+                    }
+                }
+            }
+        };
+        match &result {
+            Ok(_) => tracing::debug!(
+                robot = %self.name(),
+                %msg_uuid,
+                attempts,
+                merged,
+                waited_ms = waited.as_millis() as u64,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "delivered"
+            ),
+            Err(e) => tracing::warn!(
+                robot = %self.name(),
+                %msg_uuid,
+                attempts,
+                merged,
+                errcode = e.errcode(),
+                kind = ?e.kind(),
+                error = %e,
+                waited_ms = waited.as_millis() as u64,
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "not delivered"
+            ),
+        }
+        result.map(|Answered { accepted, elapsed }| {
+            Receipt::new(accepted.errmsg, elapsed, attempts, waited, merged)
+        })
+    }
+
+    /// One request with `body`, and what its answer means.
+    async fn attempt(&self, body: &str) -> Result<Answered, Error> {
+        let request = self.destination.request(body).await?;
+        let answer = self.transport.send(request).await?;
+        let accepted = self.destination.classify(answer.status, &answer.body)?;
+        Ok(Answered {
+            accepted,
+            elapsed: answer.elapsed,
+        })
+    }
+}
+
+/// What the fallback robot is told of a message that finally failed; its title carries the
+/// fallback's first keyword, if it has some.
+fn failure_notice(robot: &str, keyword: Option<&str>, payload: &Payload, error: &Error) -> Payload {
+    let preview = payload.with_fields(|fields| {
+        let what = fields
+            .seen()
+            .find(|t| !t.trim().is_empty())
+            .unwrap_or_default();
+        let mut preview: String = what.chars().take(200).collect();
+        if preview.len() < what.len() {
+            preview.push('…');
+        }
+        preview
+    });
+    let title = match keyword {
+        Some(keyword) => format!("[{keyword}] A message to {robot} was not delivered"),
+        None => format!("A message to {robot} was not delivered"),
+    };
+    Payload::markdown(
+        title,
+        format!(
+            "#### A message to {robot} was not delivered\n\n- error: {error}\n- type: {}\n\n{}",
+            payload.msgtype(),
+            preview
+                .lines()
+                .map(|l| format!("> {l}"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ),
+    )
+    .into()
+}
