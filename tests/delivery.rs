@@ -25,6 +25,11 @@ fn busiest_window(arrivals: &[SystemTime], window: Duration) -> usize {
     most
 }
 
+/// 32 lowercase hex digits, as every `msgUuid` is.
+fn is_msg_uuid(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 fn throttles(sandbox: &Sandbox) -> usize {
     sandbox
         .exchanges()
@@ -275,6 +280,9 @@ async fn an_overflowing_queue_is_merged_into_a_digest() {
     assert_eq!(merged, [4, 4, 4, 4, 1]);
     let received = sandbox.received();
     assert_eq!(received.len(), 4);
+    for r in &received {
+        assert!(is_msg_uuid(r.msg_uuid().unwrap()), "{:?}", r.msg_uuid());
+    }
     let digest = received[2].json();
     assert_eq!(digest["markdown"]["title"], "4 messages");
     let text = digest["markdown"]["text"].as_str().unwrap();
@@ -370,6 +378,60 @@ async fn final_failures_reach_the_hook_and_the_fallback_robot() {
         text.contains("机器人不存在") && text.contains("> disk full"),
         "{text}"
     );
+}
+
+#[tokio::test]
+async fn failure_notices_never_wait_for_a_busy_fallback() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let ops = Sandbox::builder()
+        .access_token("ops-busy")
+        .start()
+        .await
+        .unwrap();
+    // The fallback's limit is spent and its queue holds one: it can take two notices (one
+    // waiting for the limit, one queued), not five.
+    let window = Duration::from_millis(500);
+    let fallback = Robot::builder(ops.webhook_url())
+        .rate_limit(1, window)
+        .queue(1, QueuePolicy::Wait)
+        .build()
+        .unwrap();
+    fallback
+        .send(&Payload::text("spends the limit"))
+        .await
+        .unwrap();
+    let robot = Robot::builder(sandbox.webhook_url())
+        .name("alerts")
+        .fallback(fallback.clone())
+        .build()
+        .unwrap();
+    sandbox.fail_next(5, Fault::answer(400_106, "机器人不存在"));
+    let started = tokio::time::Instant::now();
+    for i in 0..5 {
+        let e = robot
+            .send(&Payload::text(format!("lost {i}")))
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RobotNotFound);
+        // Let the fallback's worker take what it can.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        started.elapsed() < window,
+        "nothing waited for the fallback"
+    );
+    assert_eq!(fallback.queued(), 2);
+    // The fallback's own worker delivers what it took; the rest was dropped, not left
+    // waiting for room.
+    fallback.flush(Duration::from_secs(5)).await.unwrap();
+    let received = ops.received();
+    let notices: Vec<&str> = received[1..]
+        .iter()
+        .map(|r| r.json()["markdown"]["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(notices.len(), 2);
+    assert!(notices[0].contains("> lost 0"), "{}", notices[0]);
+    assert!(notices[1].contains("> lost 1"), "{}", notices[1]);
 }
 
 #[test]
