@@ -548,3 +548,23 @@ fn crlf_becomes_lf_and_at_all_on_the_container() {
         r#"{"msgtype":"text","text":{"content":"a\nb"},"at":{"isAtAll":true}}"#
     );
 }
+
+#[derive(Message)]
+#[dingtalk(markdown(title = "t", text = "run `{command}` on {host}"))]
+struct CodeSpan<'a> {
+    #[dingtalk(raw)]
+    command: &'a str,
+    host: &'a str,
+}
+
+#[test]
+fn raw_values_go_into_code_as_they_are_and_others_stay_escaped() {
+    let m = CodeSpan {
+        command: "cargo *build*",
+        host: "db_1",
+    };
+    assert_eq!(
+        json_of(&m)["markdown"]["text"],
+        "run `cargo *build*` on db\\_1"
+    );
+}

@@ -16,51 +16,71 @@ pub use dingtalk_spec::markdown::Newlines;
 
 use crate::markdown::RawMarkdown;
 
-/// Writes `args` into markdown `out`, escaped.
+// Each function takes its value as `&dyn Display` so that it is compiled once, here, rather
+// than once per placeholder in every crate that derives.
+
+/// Writes `value` into markdown `out`: escaped if `escaped` (what [`Probe`] says for every
+/// value but [`RawMarkdown`]), else as it is.
 #[doc(hidden)]
-pub fn write_markdown(out: &mut String, newlines: Newlines, args: fmt::Arguments<'_>) {
+pub fn write_markdown(
+    out: &mut String,
+    newlines: Newlines,
+    escaped: bool,
+    value: &dyn fmt::Display,
+) {
+    if !escaped {
+        return write_plain(out, value);
+    }
     let mut escaper = Escaper::new(out, newlines);
-    escaper
-        .write_fmt(args)
-        .expect("a Display implementation failed");
+    write!(escaper, "{value}").expect("a Display implementation returned an error");
     escaper.finish();
 }
 
-/// Writes `args` into `out` as they are.
+/// Writes `value` into `out` as it is.
 #[doc(hidden)]
-pub fn write_plain(out: &mut String, args: fmt::Arguments<'_>) {
-    out.write_fmt(args)
-        .expect("a Display implementation failed");
+pub fn write_plain(out: &mut String, value: &dyn fmt::Display) {
+    write!(out, "{value}").expect("a Display implementation returned an error");
 }
 
-/// Writes `args` into markdown `out` as a link's address: as it is, but for the characters
+/// Writes `value` into markdown `out` as a link's address: as it is, but for the characters
 /// that could end the address and start markdown of their own (white space, `(`, `)`, `<`,
 /// `>`), which are percent-encoded.
 #[doc(hidden)]
-pub fn write_markdown_url(out: &mut String, args: fmt::Arguments<'_>) {
-    let value = args.to_string();
-    for c in value.chars() {
-        match c {
-            ' ' => out.push_str("%20"),
-            '\t' => out.push_str("%09"),
-            '\n' => out.push_str("%0A"),
-            '\r' => out.push_str("%0D"),
-            '(' => out.push_str("%28"),
-            ')' => out.push_str("%29"),
-            '<' => out.push_str("%3C"),
-            '>' => out.push_str("%3E"),
-            c => out.push(c),
+pub fn write_markdown_url(out: &mut String, value: &dyn fmt::Display) {
+    struct Address<'a>(&'a mut String);
+    impl fmt::Write for Address<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            for c in s.chars() {
+                match c {
+                    ' ' => self.0.push_str("%20"),
+                    '\t' => self.0.push_str("%09"),
+                    '\n' => self.0.push_str("%0A"),
+                    '\r' => self.0.push_str("%0D"),
+                    '(' => self.0.push_str("%28"),
+                    ')' => self.0.push_str("%29"),
+                    '<' => self.0.push_str("%3C"),
+                    '>' => self.0.push_str("%3E"),
+                    c => self.0.push(c),
+                }
+            }
+            Ok(())
         }
     }
+    write!(Address(out), "{value}").expect("a Display implementation returned an error");
 }
 
-/// Writes `args` into `out` percent-encoded, as part of a URL.
+/// Writes `value` into `out` percent-encoded, as part of a URL.
 #[doc(hidden)]
-pub fn write_url_component(out: &mut String, args: fmt::Arguments<'_>) {
-    match args.as_str() {
-        Some(s) => dingtalk_spec::url::encode_component_into(out, s),
-        None => dingtalk_spec::url::encode_component_into(out, &args.to_string()),
+pub fn write_url_component(out: &mut String, value: &dyn fmt::Display) {
+    struct Component<'a>(&'a mut String);
+    impl fmt::Write for Component<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            // Byte by byte, so the pieces a `Display` writes can be encoded one at a time.
+            dingtalk_spec::url::encode_component_into(self.0, s);
+            Ok(())
+        }
     }
+    write!(Component(out), "{value}").expect("a Display implementation returned an error");
 }
 
 /// Wraps a value to ask, by autoref specialization, whether it is [`RawMarkdown`].
@@ -182,7 +202,7 @@ mod tests {
 
     fn md(start: &str, value: impl fmt::Display) -> String {
         let mut out = start.to_owned();
-        write_markdown(&mut out, Newlines::Break, format_args!("{value}"));
+        write_markdown(&mut out, Newlines::Break, true, &value);
         out
     }
 
@@ -193,24 +213,24 @@ mod tests {
         assert_eq!(md("", format_args!("{:>6}", "*a*")), "   \\*a\\*");
         assert_eq!(md("", "1."), "1\\.");
         let mut out = String::new();
-        write_markdown(&mut out, Newlines::Preserve, format_args!("a\nb"));
+        write_markdown(&mut out, Newlines::Preserve, true, &"a\nb");
         assert_eq!(out, "a\nb");
+        let mut out = String::new();
+        write_markdown(&mut out, Newlines::Break, false, &"**raw**\n");
+        assert_eq!(out, "**raw**\n");
     }
 
     #[test]
     fn link_addresses_cannot_end_early() {
         let mut out = "[logs](".to_owned();
-        write_markdown_url(
-            &mut out,
-            format_args!("https://x/) ![img](https://evil/p.png"),
-        );
+        write_markdown_url(&mut out, &"https://x/) ![img](https://evil/p.png");
         assert_eq!(out, "[logs](https://x/%29%20![img]%28https://evil/p.png");
     }
 
     #[test]
     fn url_parts_are_percent_encoded() {
         let mut out = "https://ci.example.com/jobs/".to_owned();
-        write_url_component(&mut out, format_args!("{}", "a b/c?d=é"));
+        write_url_component(&mut out, &format_args!("{}{}", "a b/c", "?d=é"));
         assert_eq!(out, "https://ci.example.com/jobs/a%20b%2Fc%3Fd%3D%C3%A9");
     }
 

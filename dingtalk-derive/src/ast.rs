@@ -1,170 +1,104 @@
-//! The IR: what a derive input says, with templates parsed and the user's syntax kept for
-//! error spans.
+//! The IR: what a derive input says, built once from the attributes as written, with every
+//! template read and parsed, and the user's syntax kept for error spans.
+//!
+//! It comes in two stages. [`Input<Draft>`] is what `from_syn` builds: every part that could be
+//! read, and [`Reported`] where a mistake left a hole. `valid.rs` checks it. Only when it is
+//! whole does [`Input::complete`] turn it into [`Input<Layout<Template>>`], which is what
+//! `expand.rs` takes: code generation never meets a hole.
 
 use std::path::PathBuf;
 
-use proc_macro2::Span;
+use dingtalk_spec::markdown::Newlines;
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr};
 
-use crate::Ctxt;
-use crate::attr;
+use crate::attr::{self, ButtonAttr, FieldAttrs, KindAttr, LayoutAttrs, Source};
+use crate::ctxt::{Ctxt, Reported};
+use crate::kind::{Button, Kind, KindName, list};
 use crate::template::{self, Node};
 
-/// The layout options of a type or variant, as written.
-#[derive(Default)]
-pub struct LayoutAttrs {
-    pub kinds: Vec<KindAttr>,
-    /// Whether a kind was written, valid or not: a broken one is reported where it stands,
-    /// not again as a missing layout.
-    pub kind_written: bool,
-    pub buttons: Vec<ButtonAttr>,
-    pub at_all: bool,
-    pub allow_unrendered_markdown: bool,
-    pub krate: Option<syn::Path>,
-    pub preserve_newlines: Option<bool>,
-    pub pc_slide: Option<bool>,
+/// A derive input: what its impl is for, and a layout per variant (one for a struct).
+pub(crate) struct Input<'a, L> {
+    pub(crate) header: Header<'a>,
+    pub(crate) variants: Vec<Variant<'a, L>>,
 }
 
-pub struct KindAttr {
-    pub kind: Kind,
-    /// The kind's name as written, for errors.
-    pub span: syn::Path,
+/// What the impl is for: all that the stub beside errors needs.
+#[derive(Clone)]
+pub(crate) struct Header<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) generics: &'a Generics,
+    /// The path of the `dingtalk-bot` crate: `::dingtalk_bot` unless `crate = "…"` says.
+    pub(crate) krate: TokenStream,
 }
 
-pub enum Kind {
-    Markdown {
-        title: LitStr,
-        text: Source,
-    },
-    ActionCard {
-        title: LitStr,
-        text: Source,
-        orientation: Orientation,
-        hide_avatar: bool,
-    },
-    Text {
-        content: Source,
-    },
-    Link {
-        title: LitStr,
-        text: LitStr,
-        message_url: LitStr,
-        pic_url: Option<LitStr>,
-    },
-}
-
-impl Kind {
-    pub fn name(&self) -> &'static str {
-        match self {
-            Kind::Markdown { .. } => "markdown",
-            Kind::ActionCard { .. } => "action_card",
-            Kind::Text { .. } => "text",
-            Kind::Link { .. } => "link",
-        }
-    }
-
-    /// Whether DingTalk honours mentions on this kind.
-    pub fn mentions(&self) -> bool {
-        matches!(self, Kind::Markdown { .. } | Kind::Text { .. })
-    }
-}
-
-/// Where a template's text comes from.
-pub enum Source {
-    Inline(LitStr),
-    File {
-        lit: LitStr,
-        path: PathBuf,
-        text: String,
-    },
-}
-
-impl Source {
-    pub fn lit(&self) -> &LitStr {
-        match self {
-            Source::Inline(lit) | Source::File { lit, .. } => lit,
-        }
-    }
-
-    fn text(&self) -> String {
-        match self {
-            Source::Inline(lit) => lit.value(),
-            Source::File { text, .. } => text.clone(),
-        }
-    }
-
-    fn path(&self) -> Option<PathBuf> {
-        match self {
-            Source::Inline(_) => None,
-            Source::File { path, .. } => Some(path.clone()),
-        }
-    }
-}
-
-pub struct ButtonAttr {
-    pub title: LitStr,
-    pub url: LitStr,
-    pub span: syn::Path,
-}
-
-#[derive(Clone, Copy)]
-pub enum Orientation {
-    Horizontal,
-    Vertical,
-}
-
-#[derive(Default)]
-pub struct FieldAttrs {
-    pub at_mobiles: bool,
-    pub at_user_ids: bool,
-    pub at_all: bool,
-    pub buttons: bool,
-    pub raw: bool,
-}
-
-/// A parsed template, with the literal (or `path = "…"`) it came from.
-pub struct Tpl {
-    pub lit: LitStr,
-    pub file: Option<PathBuf>,
-    pub nodes: Vec<Node>,
-}
-
-pub struct Field<'a> {
-    pub ident: &'a Ident,
-    pub attrs: FieldAttrs,
-}
-
-/// A struct, or one variant of an enum: its fields and its layout.
-pub struct Variant<'a> {
+/// A struct, or one variant of an enum: its fields, its options and its layout `L`.
+pub(crate) struct Variant<'a, L> {
     /// The variant's name; `None` for a struct.
-    pub ident: Option<&'a Ident>,
-    /// Where errors about the whole layout point.
-    pub span: Span,
-    pub fields: Vec<Field<'a>>,
-    pub kind: Option<KindAttr>,
-    pub buttons: Vec<ButtonAttr>,
-    pub at_all: bool,
-    pub allow_unrendered_markdown: bool,
-    pub preserve_newlines: bool,
-    pub pc_slide: Option<bool>,
+    pub(crate) ident: Option<&'a Ident>,
+    /// Where mistakes of the whole variant point.
+    pub(crate) span: Span,
+    pub(crate) fields: Vec<Field<'a>>,
+    pub(crate) options: Options,
+    pub(crate) layout: L,
 }
 
-pub struct Input<'a> {
-    pub ident: &'a Ident,
-    pub generics: &'a Generics,
-    pub krate: syn::Path,
-    pub variants: Vec<Variant<'a>>,
+/// What a layout says beside its kind; an enum's apply to each variant.
+#[derive(Clone, Copy)]
+pub(crate) struct Options {
+    pub(crate) at_all: bool,
+    pub(crate) allow_unrendered_markdown: bool,
+    pub(crate) newlines: Newlines,
+    pub(crate) pc_slide: Option<bool>,
 }
 
-impl<'a> Input<'a> {
-    /// Reads a derive input; its mistakes go to `cx`.
-    pub fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Input<'a> {
-        let outer = attr::layout(cx, &input.attrs);
-        let krate = outer
-            .krate
-            .clone()
-            .unwrap_or_else(|| syn::parse_quote!(::dingtalk_bot));
+pub(crate) struct Field<'a> {
+    pub(crate) ident: &'a Ident,
+    /// The name templates use: `type` for `r#type`.
+    pub(crate) name: String,
+    pub(crate) attrs: FieldAttrs,
+}
+
+/// A kind with every part filled by `T`.
+pub(crate) struct Layout<T> {
+    pub(crate) kind: Kind<T>,
+    /// The kind's name as written: where mistakes of the whole layout point.
+    pub(crate) span: Span,
+}
+
+/// A template, parsed.
+pub(crate) struct Template {
+    /// The literal it was written in, or the `path = "…"` it was read from: where its mistakes
+    /// point.
+    pub(crate) lit: LitStr,
+    /// The file it was read from, which the crate is rebuilt on.
+    pub(crate) file: Option<PathBuf>,
+    pub(crate) nodes: Vec<Node>,
+}
+
+/// A template, or the proof that its mistakes were reported.
+pub(crate) type Parsed = Result<Template, Reported>;
+
+/// A layout as far as it could be built.
+pub(crate) struct Draft {
+    /// `Err` when no kind was written, or the first one written misses a part it needs.
+    pub(crate) layout: Result<Layout<Parsed>, Reported>,
+    /// Buttons no kind took, because the kind takes none or could not be read: kept, with the
+    /// proof that they were reported, so that their templates are checked all the same.
+    pub(crate) stray_buttons: Vec<(Button<Parsed>, Reported)>,
+}
+
+impl<'a> Input<'a, Draft> {
+    /// Builds the IR of a derive input, parsing its templates; its mistakes go to `cx`.
+    pub(crate) fn from_syn(cx: &Ctxt, input: &'a DeriveInput) -> Self {
+        let mut outer = attr::layout(cx, &input.attrs);
+        let krate = match outer.krate.take() {
+            Some(path) => quote!(#path),
+            None => quote!(::dingtalk_bot),
+        };
         let variants = match &input.data {
             Data::Struct(data) => {
                 vec![variant(
@@ -178,14 +112,14 @@ impl<'a> Input<'a> {
             }
             Data::Enum(data) => {
                 if let Some(kind) = outer.kinds.first() {
-                    cx.error(
-                        &kind.span,
+                    cx.error_at(
+                        kind.span,
                         "on an enum, put the layout on each variant, not on the enum",
                     );
                 }
                 if let Some(button) = outer.buttons.first() {
-                    cx.error(
-                        &button.span,
+                    cx.error_at(
+                        button.span,
                         "on an enum, put buttons on each variant, not on the enum",
                     );
                 }
@@ -215,18 +149,48 @@ impl<'a> Input<'a> {
             }
             Data::Union(data) => {
                 cx.error(
-                    data.union_token,
+                    &data.union_token,
                     "`#[derive(Message)]` works on structs and enums, not unions",
                 );
                 Vec::new()
             }
         };
         Input {
-            ident: &input.ident,
-            generics: &input.generics,
-            krate,
+            header: Header {
+                ident: &input.ident,
+                generics: &input.generics,
+                krate,
+            },
             variants,
         }
+    }
+
+    /// The IR with no hole left, or the proof that a mistake made one.
+    pub(crate) fn complete(self) -> Result<Input<'a, Layout<Template>>, Reported> {
+        let variants = self
+            .variants
+            .into_iter()
+            .map(|v| {
+                if let Some((_, reported)) = v.layout.stray_buttons.first() {
+                    return Err(*reported);
+                }
+                let Layout { kind, span } = v.layout.layout?;
+                Ok(Variant {
+                    ident: v.ident,
+                    span: v.span,
+                    fields: v.fields,
+                    options: v.options,
+                    layout: Layout {
+                        kind: kind.try_map(|part, _| part)?,
+                        span,
+                    },
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(Input {
+            header: self.header,
+            variants,
+        })
     }
 }
 
@@ -235,16 +199,20 @@ fn variant<'a>(
     ident: Option<&'a Ident>,
     span: Span,
     fields: &'a Fields,
-    mut own: LayoutAttrs,
+    own: LayoutAttrs,
     outer: Option<&LayoutAttrs>,
-) -> Variant<'a> {
+) -> Variant<'a, Draft> {
     let fields = match fields {
         Fields::Named(named) => named
             .named
             .iter()
-            .map(|f| Field {
-                ident: f.ident.as_ref().expect("named"),
-                attrs: attr::field(cx, &f.attrs),
+            .filter_map(|f| {
+                let ident = f.ident.as_ref()?;
+                Some(Field {
+                    ident,
+                    name: ident.unraw().to_string(),
+                    attrs: attr::field(cx, &f.attrs),
+                })
             })
             .collect(),
         Fields::Unit => Vec::new(),
@@ -260,76 +228,132 @@ fn variant<'a>(
         Some(v) => format!("variant `{v}`"),
         None => "this type".to_owned(),
     };
-    if !own.kind_written {
-        cx.error_at(
-            span,
-            format!(
-                "{what} has no layout: add one of `#[dingtalk(markdown(…))]`, \
-                 `#[dingtalk(action_card(…))]`, `#[dingtalk(text(…))]` or `#[dingtalk(link(…))]`"
-            ),
-        );
-    }
-    for extra in own.kinds.iter().skip(1) {
-        cx.error(
-            &extra.span,
-            format!(
-                "{what} has two layouts, `{}` and `{}`: a message has one kind",
-                own.kinds[0].kind.name(),
-                extra.kind.name()
-            ),
-        );
-    }
-    let kind = (!own.kinds.is_empty()).then(|| own.kinds.swap_remove(0));
-    let inherit = |own: Option<bool>, outer_value: Option<bool>| own.or(outer_value);
+    let options = Options {
+        at_all: own.at_all || outer.is_some_and(|o| o.at_all),
+        allow_unrendered_markdown: own.allow_unrendered_markdown
+            || outer.is_some_and(|o| o.allow_unrendered_markdown),
+        newlines: own
+            .newlines
+            .or(outer.and_then(|o| o.newlines))
+            .unwrap_or_default(),
+        pc_slide: own.pc_slide.or(outer.and_then(|o| o.pc_slide)),
+    };
+
+    let mut kinds = own.kinds.into_iter();
+    let layout = match kinds.next() {
+        None => {
+            let kinds = KindName::ALL.map(|k| format!("`#[dingtalk({}(…))]`", k.as_str()));
+            Err(cx.error_at(
+                span,
+                format!("{what} has no layout: add one of {}", list(&kinds, "or")),
+            ))
+        }
+        Some(first) => {
+            // The first is kept, and checked like any; the others are reported.
+            for extra in kinds {
+                cx.error_at(
+                    extra.span,
+                    format!(
+                        "{what} has two layouts, `{}` and `{}`: a message has one kind",
+                        first.name.as_str(),
+                        extra.name.as_str()
+                    ),
+                );
+            }
+            layout(cx, first)
+        }
+    };
     Variant {
         ident,
         span,
         fields,
-        kind,
-        buttons: own.buttons,
-        at_all: own.at_all || outer.is_some_and(|o| o.at_all),
-        allow_unrendered_markdown: own.allow_unrendered_markdown
-            || outer.is_some_and(|o| o.allow_unrendered_markdown),
-        preserve_newlines: inherit(
-            own.preserve_newlines,
-            outer.and_then(|o| o.preserve_newlines),
-        )
-        .unwrap_or(false),
-        pc_slide: inherit(own.pc_slide, outer.and_then(|o| o.pc_slide)),
+        options,
+        layout: place_buttons(cx, layout, own.buttons),
     }
 }
 
-/// Parses a template, reporting its mistakes at the literal (or the `path`).
-pub fn tpl(cx: &Ctxt, lit: &LitStr) -> Option<Tpl> {
-    parse_tpl(cx, lit.value(), lit, None)
+/// The layout of a kind as written, its templates parsed.
+fn layout(cx: &Ctxt, written: KindAttr) -> Result<Layout<Parsed>, Reported> {
+    let kind = written.kind?;
+    Ok(Layout {
+        kind: kind.map(|source, _| parse(cx, source)),
+        span: written.span,
+    })
 }
 
-/// Parses the template of a `text`/`content` or `path`.
-pub fn source_tpl(cx: &Ctxt, source: &Source) -> Option<Tpl> {
-    parse_tpl(cx, source.text(), source.lit(), source.path())
-}
-
-fn parse_tpl(cx: &Ctxt, text: String, lit: &LitStr, file: Option<PathBuf>) -> Option<Tpl> {
-    // Files written on Windows: one kind of line end.
-    let text = text.replace("\r\n", "\n");
-    match template::parse(&text) {
-        Ok(nodes) => Some(Tpl {
-            lit: lit.clone(),
-            file,
-            nodes,
-        }),
-        Err(errors) => {
-            for e in errors {
-                let near = near(&text, &e.range);
-                let place = match &file {
-                    Some(path) => format!("in `{}`, ", path.display()),
-                    None => String::new(),
-                };
-                cx.error(lit, format!("{place}{}, at `{near}`", e.message));
+/// The layout with each button in the kind that takes it; those no kind takes are reported.
+fn place_buttons(
+    cx: &Ctxt,
+    mut layout: Result<Layout<Parsed>, Reported>,
+    written: Vec<ButtonAttr>,
+) -> Draft {
+    let mut stray = Vec::new();
+    for ButtonAttr { span, button } in written {
+        // A button with a part missing is reported already, and dropped.
+        let Ok(button) = button else { continue };
+        let button = button.map(|source, _| parse(cx, source));
+        match &mut layout {
+            Ok(layout) => {
+                let name = layout.kind.name();
+                match layout.kind.buttons_mut() {
+                    Some(buttons) => buttons.push(button),
+                    None => {
+                        let reported = cx.error_at(
+                            span,
+                            format!(
+                                "`button` is only for `action_card`, not `{}`",
+                                name.as_str()
+                            ),
+                        );
+                        stray.push((button, reported));
+                    }
+                }
             }
-            None
+            // The kind's own mistake, reported already.
+            Err(reported) => stray.push((button, *reported)),
         }
     }
+    Draft {
+        layout,
+        stray_buttons: stray,
+    }
+}
+
+/// Reads and parses a template, reporting its mistakes at its literal.
+fn parse(cx: &Ctxt, source: Source) -> Parsed {
+    let (lit, file, text) = match source {
+        Source::Inline(lit) => {
+            let text = lit.value();
+            (lit, None, text)
+        }
+        Source::File(lit) => {
+            let dir =
+                std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
+            let resolved = dir.join(lit.value());
+            match std::fs::read_to_string(&resolved) {
+                Ok(text) => (lit, Some(resolved), text),
+                Err(e) => {
+                    return Err(cx.error(
+                        &lit,
+                        format!("cannot read template `{}`: {e}", resolved.display()),
+                    ));
+                }
+            }
+        }
+    };
+    // Files written on Windows: one kind of line end.
+    let text = text.replace("\r\n", "\n");
+    let (nodes, errors) = template::parse(&text);
+    let place = match &file {
+        Some(path) => format!("in `{}`, ", path.display()),
+        None => String::new(),
+    };
+    let mut parsed = Ok(nodes);
+    for e in errors {
+        let near = near(&text, &e.range);
+        parsed = Err(cx.error(&lit, format!("{place}{}, at `{near}`", e.message)));
+    }
+    parsed.map(|nodes| Template { lit, file, nodes })
 }
 
 /// The template text around a byte range, for error messages.

@@ -1,65 +1,129 @@
-//! `#[dingtalk(...)]` attributes, read into the IR of `ast.rs`.
+//! `#[dingtalk(...)]` attributes, read as they are written.
 //!
-//! Every mistake is recorded in the [`Ctxt`] and parsing goes on, so that one derive reports
-//! all of its mistakes at once.
+//! Every mistake is recorded in the [`Ctxt`] and reading goes on, so that one derive reports
+//! all of its mistakes at once. Templates stay text here: `ast.rs` reads and parses them as it
+//! builds the IR.
 
-use std::path::PathBuf;
-
+use dingtalk_spec::markdown::Newlines;
+use proc_macro2::{Span, TokenTree};
 use syn::meta::ParseNestedMeta;
-use syn::{Attribute, LitBool, LitStr, Token};
+use syn::parse::ParseStream;
+use syn::spanned::Spanned;
+use syn::{Attribute, Lit, LitBool, LitStr, Token};
 
-use crate::Ctxt;
-use crate::ast::{ButtonAttr, FieldAttrs, Kind, KindAttr, LayoutAttrs, Orientation, Source};
+use crate::ctxt::{Ctxt, Reported};
+use crate::kind::{Button, Kind, KindName, Orientation, list};
+
+/// Where a template's text is, as written.
+pub(crate) enum Source {
+    /// `text = "…"`: in the literal.
+    Inline(LitStr),
+    /// `path = "…"`: in a file, relative to the crate's manifest directory.
+    File(LitStr),
+}
+
+/// The layout options of a type or variant, as written.
+#[derive(Default)]
+pub(crate) struct LayoutAttrs {
+    /// Every kind written, in order, well formed or not.
+    pub(crate) kinds: Vec<KindAttr>,
+    /// Every `button(…)` written, in order.
+    pub(crate) buttons: Vec<ButtonAttr>,
+    pub(crate) at_all: bool,
+    pub(crate) allow_unrendered_markdown: bool,
+    pub(crate) krate: Option<syn::Path>,
+    pub(crate) newlines: Option<Newlines>,
+    pub(crate) pc_slide: Option<bool>,
+}
+
+/// `markdown(…)`, `action_card(…)`, `text(…)` or `link(…)`.
+pub(crate) struct KindAttr {
+    pub(crate) name: KindName,
+    /// The kind's name as written: where mistakes of the whole layout point.
+    pub(crate) span: Span,
+    /// Its parts (an action card's buttons not yet among them); `Err` when a part it needs is
+    /// missing.
+    pub(crate) kind: Result<Kind<Source>, Reported>,
+}
+
+/// `button(title = "…", url = "…")`.
+pub(crate) struct ButtonAttr {
+    /// `button` as written.
+    pub(crate) span: Span,
+    pub(crate) button: Result<Button<Source>, Reported>,
+}
+
+/// The flags of a field.
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    pub(crate) at_mobiles: bool,
+    pub(crate) at_user_ids: bool,
+    pub(crate) at_all: bool,
+    pub(crate) buttons: bool,
+    pub(crate) raw: bool,
+}
 
 /// Reads every `#[dingtalk(...)]` on a struct, enum or variant.
-pub fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
+pub(crate) fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
     let mut out = LayoutAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("dingtalk")) {
         let result = attr.parse_nested_meta(|meta| {
             let key = key(&meta);
-            match key.as_str() {
+            if let Some(name) = KindName::from_key(&key) {
                 // #[dingtalk(markdown(title = "…", text = "…" | path = "…"))]
                 // #[dingtalk(action_card(title, text | path, orientation, hide_avatar))]
                 // #[dingtalk(text(content = "…" | path = "…"))]
                 // #[dingtalk(link(title, text, message_url, pic_url))]
-                "markdown" | "action_card" | "text" | "link" => {
-                    out.kind_written = true;
-                    if let Some(kind) = kind(cx, &meta, &key) {
-                        out.kinds.push(kind);
-                    }
-                }
+                out.kinds.push(KindAttr {
+                    name,
+                    span: meta.path.span(),
+                    kind: kind(cx, &meta, name),
+                });
+                return Ok(());
+            }
+            match key.as_str() {
                 // #[dingtalk(button(title = "…", url = "…"))]
-                "button" => {
-                    if let Some(button) = button(cx, &meta) {
-                        out.buttons.push(button);
-                    }
-                }
+                "button" => out.buttons.push(ButtonAttr {
+                    span: meta.path.span(),
+                    button: button(cx, &meta),
+                }),
                 // #[dingtalk(at_all)]
                 "at_all" => set_flag(cx, &meta, &mut out.at_all),
                 // #[dingtalk(allow_unrendered_markdown)]
                 "allow_unrendered_markdown" => {
-                    set_flag(cx, &meta, &mut out.allow_unrendered_markdown)
+                    set_flag(cx, &meta, &mut out.allow_unrendered_markdown);
                 }
                 // #[dingtalk(crate = "path::to::dingtalk_bot")]
                 "crate" => {
                     if let Some(lit) = string(cx, &meta) {
                         match lit.parse::<syn::Path>() {
                             Ok(path) => set_once(cx, &meta, &mut out.krate, path),
-                            Err(_) => cx.error(&lit, "expected a path, as in `crate = \"my_crate::dingtalk_bot\"`"),
+                            Err(_) => {
+                                cx.error(
+                                    &lit,
+                                    "expected a path, as in `crate = \"my_crate::dingtalk_bot\"`",
+                                );
+                            }
                         }
                     }
                 }
                 // #[dingtalk(newlines = "preserve" | "break")]
                 "newlines" => {
                     if let Some(lit) = string(cx, &meta) {
-                        match lit.value().as_str() {
-                            "preserve" => set_once(cx, &meta, &mut out.preserve_newlines, true),
-                            "break" => set_once(cx, &meta, &mut out.preserve_newlines, false),
-                            other => cx.error(
-                                &lit,
-                                format!("unknown `newlines = \"{other}\"`; expected `\"preserve\"` or `\"break\"`"),
-                            ),
-                        }
+                        let newlines = match lit.value().as_str() {
+                            "preserve" => Newlines::Preserve,
+                            "break" => Newlines::Break,
+                            other => {
+                                cx.error(
+                                    &lit,
+                                    format!(
+                                        "unknown `newlines = \"{other}\"`; expected `\"preserve\"` or `\"break\"`"
+                                    ),
+                                );
+                                return Ok(());
+                            }
+                        };
+                        set_once(cx, &meta, &mut out.newlines, newlines);
                     }
                 }
                 // #[dingtalk(pc_slide = true | false)]
@@ -68,12 +132,19 @@ pub fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                         set_once(cx, &meta, &mut out.pc_slide, b.value);
                     }
                 }
-                _ => unknown(
-                    cx,
-                    &meta,
-                    "expected `markdown`, `action_card`, `text`, `link`, `button`, `at_all`, \
-                     `newlines`, `pc_slide`, `allow_unrendered_markdown` or `crate`",
-                ),
+                _ => {
+                    let kinds = KindName::ALL.map(|k| k.as_str());
+                    let keys = kinds.iter().chain(&[
+                        "button",
+                        "at_all",
+                        "newlines",
+                        "pc_slide",
+                        "allow_unrendered_markdown",
+                        "crate",
+                    ]);
+                    let keys: Vec<String> = keys.map(|k| format!("`{k}`")).collect();
+                    unknown(cx, &meta, &format!("expected {}", list(&keys, "or")));
+                }
             }
             Ok(())
         });
@@ -85,7 +156,7 @@ pub fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
 }
 
 /// Reads every `#[dingtalk(...)]` on a field.
-pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
+pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("dingtalk")) {
         let result = attr.parse_nested_meta(|meta| {
@@ -120,17 +191,26 @@ pub fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
     out
 }
 
-fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
-    let example = match name {
-        "text" => "text(content = \"…\")",
-        "link" => "link(title = \"…\", text = \"…\", message_url = \"…\")",
-        "markdown" => "markdown(title = \"…\", text = \"…\")",
-        _ => "action_card(title = \"…\", text = \"…\")",
-    };
-    if !parenthesized(cx, meta, example) {
-        return None;
+/// The keys each kind takes, as written.
+fn keys(name: KindName) -> &'static [&'static str] {
+    match name {
+        KindName::Markdown => &["title", "text", "path"],
+        KindName::ActionCard => &["title", "text", "path", "orientation", "hide_avatar"],
+        KindName::Text => &["content", "path"],
+        KindName::Link => &["title", "text", "message_url", "pic_url"],
     }
-    let span = meta.path.clone();
+}
+
+/// The kind's parts, `key = value` inside its parentheses. A value written wrong is reported
+/// and left at its default, so that the rest of the layout is still checked.
+fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<Source>, Reported> {
+    let example = match name {
+        KindName::Markdown => "markdown(title = \"…\", text = \"…\")",
+        KindName::ActionCard => "action_card(title = \"…\", text = \"…\")",
+        KindName::Text => "text(content = \"…\")",
+        KindName::Link => "link(title = \"…\", text = \"…\", message_url = \"…\")",
+    };
+    parenthesized(cx, meta, example)?;
     let mut title = None;
     let mut text = None;
     let mut content = None;
@@ -139,13 +219,8 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
     let mut pic_url = None;
     let mut orientation = None;
     let mut hide_avatar = None;
-    let allowed: &[&str] = match name {
-        "markdown" => &["title", "text", "path"],
-        "action_card" => &["title", "text", "path", "orientation", "hide_avatar"],
-        "text" => &["content", "path"],
-        _ => &["title", "text", "message_url", "pic_url"],
-    };
-    let parsed = meta.parse_nested_meta(|inner| {
+    let allowed = keys(name);
+    meta.parse_nested_meta(|inner| {
         let key = key(&inner);
         if !allowed.contains(&key.as_str()) {
             let expected = allowed
@@ -153,10 +228,11 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
                 .map(|k| format!("`{k}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            unknown(cx, &inner, &format!("`{name}` takes {expected}"));
+            unknown(cx, &inner, &format!("`{}` takes {expected}", name.as_str()));
             return Ok(());
         }
         match key.as_str() {
+            // orientation = "horizontal" | "vertical"
             "orientation" => {
                 if let Some(lit) = string(cx, &inner) {
                     let value = match lit.value().as_str() {
@@ -165,7 +241,9 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
                         other => {
                             cx.error(
                                 &lit,
-                                format!("unknown orientation `{other}`; expected `\"horizontal\"` or `\"vertical\"`"),
+                                format!(
+                                    "unknown orientation `{other}`; expected `\"horizontal\"` or `\"vertical\"`"
+                                ),
                             );
                             return Ok(());
                         }
@@ -173,11 +251,14 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
                     set_once(cx, &inner, &mut orientation, value);
                 }
             }
+            // hide_avatar = true | false
             "hide_avatar" => {
                 if let Some(b) = boolean(cx, &inner) {
                     set_once(cx, &inner, &mut hide_avatar, b.value);
                 }
             }
+            // title = "…", text = "…", content = "…", path = "…", message_url = "…",
+            // pic_url = "…"
             _ => {
                 if let Some(lit) = string(cx, &inner) {
                     let slot = match key.as_str() {
@@ -193,87 +274,76 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: &str) -> Option<KindAttr> {
             }
         }
         Ok(())
-    });
-    if let Err(e) = parsed {
-        cx.push(e);
-        return None;
-    }
+    })
+    .map_err(|e| cx.push(e))?;
 
-    let mut missing = Vec::new();
-    let mut require = |value: Option<LitStr>, key: &str| {
-        if value.is_none() {
-            missing.push(format!("`{key}`"));
-        }
-        value
-    };
-    // `text = "…"` or `path = "…"`, not both.
+    let inline = |lit: Option<LitStr>| lit.map(Source::Inline);
+    // `text = "…"` or `path = "…"`; both is a mistake, and the inline text is kept.
     let body = |text: Option<LitStr>, path: Option<LitStr>, text_key: &str| match (text, path) {
-        (Some(_), Some(path)) => {
+        (Some(text), Some(path)) => {
             cx.error(&path, format!("give `{text_key}` or `path`, not both"));
-            None
+            Some(Source::Inline(text))
         }
-        (Some(text), None) => Some(Source::Inline(text)),
-        (None, Some(path)) => file(cx, path),
-        (None, None) => None,
+        (text, path) => inline(text).or(path.map(Source::File)),
     };
-    let kind = match name {
-        "markdown" | "action_card" => {
-            let body_missing = text.is_none() && path.is_none();
-            let title = require(title, "title");
-            if body_missing {
-                missing.push("`text` or `path`".into());
-            }
+    // Reports the parts that are `None`.
+    let missing = |parts: &[(bool, &str)]| {
+        let missing: Vec<&str> = parts
+            .iter()
+            .filter(|(present, _)| !present)
+            .map(|(_, key)| *key)
+            .collect();
+        cx.error(
+            &meta.path,
+            format!("`{}` needs {}", name.as_str(), missing.join(" and ")),
+        )
+    };
+    match name {
+        KindName::Markdown | KindName::ActionCard => {
             let body = body(text, path, "text");
-            if !missing.is_empty() {
-                None
-            } else if name == "markdown" {
-                Some(Kind::Markdown {
-                    title: title?,
-                    text: body?,
-                })
-            } else {
-                Some(Kind::ActionCard {
-                    title: title?,
-                    text: body?,
-                    orientation: orientation.unwrap_or(Orientation::Vertical),
-                    hide_avatar: hide_avatar.unwrap_or(false),
-                })
-            }
-        }
-        "text" => {
-            if content.is_none() && path.is_none() {
-                missing.push("`content` or `path`".into());
-            }
-            body(content, path, "content").map(|content| Kind::Text { content })
-        }
-        _ => {
-            let title = require(title, "title");
-            let text = require(text, "text");
-            let message_url = require(message_url, "message_url");
-            match (title, text, message_url) {
-                (Some(title), Some(text), Some(message_url)) => Some(Kind::Link {
+            match (inline(title), body) {
+                (Some(title), Some(text)) if name == KindName::Markdown => {
+                    Ok(Kind::Markdown { title, text })
+                }
+                (Some(title), Some(text)) => Ok(Kind::ActionCard {
                     title,
                     text,
-                    message_url,
-                    pic_url,
+                    orientation: orientation.unwrap_or(Orientation::Vertical),
+                    hide_avatar: hide_avatar.unwrap_or(false),
+                    buttons: Vec::new(),
                 }),
-                _ => None,
+                (title, text) => Err(missing(&[
+                    (title.is_some(), "`title`"),
+                    (text.is_some(), "`text` or `path`"),
+                ])),
             }
         }
-    };
-    if !missing.is_empty() {
-        cx.error(&span, format!("`{name}` needs {}", missing.join(" and ")));
+        KindName::Text => match body(content, path, "content") {
+            Some(content) => Ok(Kind::Text { content }),
+            None => Err(missing(&[(false, "`content` or `path`")])),
+        },
+        KindName::Link => match (inline(title), inline(text), inline(message_url)) {
+            (Some(title), Some(text), Some(message_url)) => Ok(Kind::Link {
+                title,
+                text,
+                message_url,
+                pic_url: inline(pic_url),
+            }),
+            (title, text, message_url) => Err(missing(&[
+                (title.is_some(), "`title`"),
+                (text.is_some(), "`text`"),
+                (message_url.is_some(), "`message_url`"),
+            ])),
+        },
     }
-    kind.map(|kind| KindAttr { kind, span })
 }
 
-fn button(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<ButtonAttr> {
-    if !parenthesized(cx, meta, "button(title = \"…\", url = \"…\")") {
-        return None;
-    }
+fn button(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Result<Button<Source>, Reported> {
+    parenthesized(cx, meta, "button(title = \"…\", url = \"…\")")?;
     let mut title = None;
     let mut url = None;
-    let parsed = meta.parse_nested_meta(|inner| {
+    meta.parse_nested_meta(|inner| {
+        // title = "…", url = "…"
         let slot = if inner.path.is_ident("title") {
             &mut title
         } else if inner.path.is_ident("url") {
@@ -286,41 +356,20 @@ fn button(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<ButtonAttr> {
             set_once(cx, &inner, slot, lit);
         }
         Ok(())
-    });
-    if let Err(e) = parsed {
-        cx.push(e);
-        return None;
-    }
+    })
+    .map_err(|e| cx.push(e))?;
     match (title, url) {
-        (Some(title), Some(url)) => Some(ButtonAttr {
-            title,
-            url,
-            span: meta.path.clone(),
+        (Some(title), Some(url)) => Ok(Button {
+            title: Source::Inline(title),
+            url: Source::Inline(url),
         }),
-        (title, _) => {
-            let missing = if title.is_none() { "`title`" } else { "`url`" };
-            cx.error(&meta.path, format!("`button` needs {missing}"));
-            None
-        }
-    }
-}
-
-/// A `path = "…"` template: read now, relative to the crate's manifest directory.
-fn file(cx: &Ctxt, lit: LitStr) -> Option<Source> {
-    let dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(PathBuf::new, PathBuf::from);
-    let resolved = dir.join(lit.value());
-    match std::fs::read_to_string(&resolved) {
-        Ok(text) => Some(Source::File {
-            lit,
-            path: resolved,
-            text,
-        }),
-        Err(e) => {
-            cx.error(
-                &lit,
-                format!("cannot read template `{}`: {e}", resolved.display()),
-            );
-            None
+        (title, url) => {
+            let missing = match (title, url) {
+                (None, None) => "`title` and `url`",
+                (None, _) => "`title`",
+                _ => "`url`",
+            };
+            Err(cx.error(&meta.path, format!("`button` needs {missing}")))
         }
     }
 }
@@ -337,13 +386,10 @@ fn key(meta: &ParseNestedMeta<'_>) -> String {
 fn literal<T>(
     cx: &Ctxt,
     meta: &ParseNestedMeta<'_>,
-    extract: impl FnOnce(syn::Lit) -> Option<T>,
+    extract: impl FnOnce(Lit) -> Option<T>,
     expected: &str,
 ) -> Option<T> {
-    let found = match value(meta) {
-        Some(syn::Expr::Lit(syn::ExprLit { lit, .. })) => extract(lit),
-        _ => None,
-    };
+    let found = value(meta).and_then(extract);
     if found.is_none() {
         cx.error(&meta.path, format!("expected {expected}"));
     }
@@ -353,7 +399,7 @@ fn literal<T>(
 fn string(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitStr> {
     let key = key(meta);
     let extract = |lit| match lit {
-        syn::Lit::Str(s) => Some(s),
+        Lit::Str(s) => Some(s),
         _ => None,
     };
     literal(cx, meta, extract, &format!("`{key} = \"…\"`"))
@@ -362,7 +408,7 @@ fn string(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitStr> {
 fn boolean(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitBool> {
     let key = key(meta);
     let extract = |lit| match lit {
-        syn::Lit::Bool(b) => Some(b),
+        Lit::Bool(b) => Some(b),
         _ => None,
     };
     literal(
@@ -373,25 +419,30 @@ fn boolean(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitBool> {
     )
 }
 
-/// The expression after `key =`, or `None` (with anything else after the key skipped).
-fn value(meta: &ParseNestedMeta<'_>) -> Option<syn::Expr> {
-    if meta.input.peek(Token![=]) {
-        let _ = meta.input.parse::<Token![=]>();
-        meta.input.parse::<syn::Expr>().ok()
-    } else {
+/// The literal after `key =`, alone up to the next `,`; `None` (with whatever stands there
+/// skipped) for anything else.
+fn value(meta: &ParseNestedMeta<'_>) -> Option<Lit> {
+    if !meta.input.peek(Token![=]) {
         skip_value(meta);
+        return None;
+    }
+    let _ = meta.input.parse::<Token![=]>();
+    let lit = meta.input.parse::<Lit>().ok();
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        lit
+    } else {
+        skip_to_comma(meta.input);
         None
     }
 }
 
 /// Whether a kind or `button` is followed by its parenthesized parts; reports it if not.
-fn parenthesized(cx: &Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> bool {
+fn parenthesized(cx: &Ctxt, meta: &ParseNestedMeta<'_>, example: &str) -> Result<(), Reported> {
     if meta.input.peek(syn::token::Paren) {
-        true
+        Ok(())
     } else {
         skip_value(meta);
-        cx.error(&meta.path, format!("expected `{example}`"));
-        false
+        Err(cx.error(&meta.path, format!("expected `{example}`")))
     }
 }
 
@@ -421,21 +472,34 @@ fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str) {
     let key = meta
         .path
         .get_ident()
-        .map(ToString::to_string)
-        .unwrap_or_else(|| "this".into());
+        .map_or_else(|| "this".to_owned(), ToString::to_string);
     skip_value(meta);
     cx.error(&meta.path, format!("unknown key `{key}`: {expected}"));
 }
 
-/// Consumes `= value` or `(…)` after a key that is being rejected, so parsing can go on.
+/// Consumes `= value` or `(…)` after a key that is being rejected, so reading can go on.
 fn skip_value(meta: &ParseNestedMeta<'_>) {
     if meta.input.peek(Token![=]) {
         let _ = meta.input.parse::<Token![=]>();
-        let _ = meta.input.parse::<syn::Expr>();
+        skip_to_comma(meta.input);
     } else if meta.input.peek(syn::token::Paren) {
         let _ = meta.input.step(|cursor| match cursor.token_tree() {
             Some((_, rest)) => Ok(((), rest)),
             None => Ok(((), *cursor)),
         });
     }
+}
+
+/// Consumes everything up to the next `,` outside any group.
+fn skip_to_comma(input: ParseStream<'_>) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tree, next)) = rest.token_tree() {
+            if matches!(&tree, TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    });
 }

@@ -1,35 +1,57 @@
 //! Code generation: `impl Message`, rendering each template straight into one `String`.
+//!
+//! Every type that derives pays for compiling what is generated here, so each literal and each
+//! value is one call into the runtime (`dingtalk_core::derive_support`, reached through
+//! `__private`), which takes the value as `&dyn Display`: the work is compiled once there, not
+//! once per placeholder here. A template of literal text alone is a `&'static str`.
 
+use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
 
+use dingtalk_spec::markdown::{Newlines, hard_line_breaks};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
-use syn::ext::IdentExt;
 use syn::{Ident, LitStr};
 
-use crate::ast::{Input, Orientation, Tpl, Variant};
+use crate::ast::{Field, Header, Input, Layout, Template, Variant};
+use crate::kind::{Kind, Orientation, Role};
 use crate::template::{self, Name, Node};
-use crate::valid::{Body, Role, templates};
 
-/// The impl for a checked input: one `match` arm per variant.
-pub fn expand(input: &Input<'_>, bodies: &[Body]) -> TokenStream {
-    let krate = &input.krate;
-    let ident = input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
-    let arms = input
+/// The impl for an input with no mistake.
+pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
+    let Header {
+        ident,
+        generics,
+        krate,
+    } = &input.header;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let uses = Uses::default();
+    let body = match &input.variants[..] {
+        [v] if v.ident.is_none() => {
+            let (pattern, build) = arm(v, &uses);
+            quote!(let #pattern = self; #build)
+        }
+        variants => {
+            let arms = variants.iter().map(|v| {
+                let (pattern, build) = arm(v, &uses);
+                quote!(#pattern => { #build })
+            });
+            quote!(match self { #( #arms )* })
+        }
+    };
+    let files: BTreeSet<String> = input
         .variants
         .iter()
-        .zip(bodies)
-        .map(|(variant, body)| arm(variant, body));
-    let files: Vec<String> = bodies
-        .iter()
-        .flat_map(|b| templates(b).into_iter().filter_map(|(t, _)| t.file.clone()))
-        .map(|p| p.display().to_string())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
+        .flat_map(|v| v.layout.kind.parts())
+        .filter_map(|(tpl, _)| tpl.file.as_ref())
+        .map(|path| path.display().to_string())
         .collect();
+    let files = files.iter();
+    let traits = uses.traits();
     quote! {
-        #[allow(non_local_definitions, unused_qualifications, clippy::all, clippy::pedantic)]
+        // Generated code names every path in full, as a macro must: a crate that warns on
+        // paths it could shorten should not hear of ours.
+        #[allow(unused_qualifications)]
         const _: () = {
             use #krate::__private as __dt;
             #[automatically_derived]
@@ -37,19 +59,48 @@ pub fn expand(input: &Input<'_>, bodies: &[Body]) -> TokenStream {
                 fn to_payload(&self) -> __dt::Payload {
                     // Rebuild when a template file changes.
                     #( const _: &str = ::core::include_str!(#files); )*
-                    #[allow(unused_imports)]
-                    use __dt::{ButtonSource as _, EscapeByDefault as _, MentionIds as _, RawIfMarked as _};
-                    match self {
-                        #( #arms )*
-                    }
+                    #traits
+                    #body
                 }
             }
         };
     }
 }
 
-/// The generated code's own variables: mixed-site, so no field or loop variable of the user's
-/// can collide with them.
+/// The runtime's traits the generated code calls methods of, imported only when it does.
+#[derive(Default)]
+struct Uses {
+    /// `(&Probe(value)).is_markdown_escaped()`.
+    probe: Cell<bool>,
+    /// `field.dingtalk_mention_ids()`.
+    mentions: Cell<bool>,
+    /// `field.dingtalk_buttons()`.
+    buttons: Cell<bool>,
+}
+
+impl Uses {
+    fn traits(&self) -> TokenStream {
+        let mut traits = Vec::new();
+        if self.probe.get() {
+            traits.push(quote!(EscapeByDefault as _));
+            traits.push(quote!(RawIfMarked as _));
+        }
+        if self.mentions.get() {
+            traits.push(quote!(MentionIds as _));
+        }
+        if self.buttons.get() {
+            traits.push(quote!(ButtonSource as _));
+        }
+        if traits.is_empty() {
+            TokenStream::new()
+        } else {
+            quote!(use __dt::{ #( #traits ),* };)
+        }
+    }
+}
+
+/// The generated code's own variables: mixed-site, so that no field or loop variable of the
+/// user's can collide with them.
 fn out_ident() -> Ident {
     Ident::new("__dt_out", Span::mixed_site())
 }
@@ -58,56 +109,45 @@ fn msg_ident() -> Ident {
     Ident::new("__dt_msg", Span::mixed_site())
 }
 
-fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
+/// A variant's pattern, binding the fields its layout uses, and the code that builds its
+/// payload from them.
+fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (TokenStream, TokenStream) {
     let msg = msg_ident();
+    let kind = &v.layout.kind;
     // Bind only what is used, so that no binding goes unused.
     let mut used = BTreeSet::new();
-    for (tpl, _) in templates(body) {
+    for (tpl, _) in kind.parts() {
         template::visit_names(&tpl.nodes, &mut Vec::new(), &mut |name, scope| {
             if !scope.contains(&name.root.as_str()) {
-                used.insert(name.root.clone());
+                used.insert(name.root.as_str());
             }
         });
     }
-    let attr_fields = v.fields.iter().filter(|f| {
+    let bound = |f: &Field<'_>| {
         let a = &f.attrs;
-        a.at_mobiles || a.at_user_ids || a.at_all || a.buttons
-    });
-    used.extend(attr_fields.map(|f| f.ident.unraw().to_string()));
-    let bindings = v
-        .fields
-        .iter()
-        .filter(|f| used.contains(&f.ident.unraw().to_string()))
-        .map(|f| f.ident);
-    let path = match v.ident {
-        Some(variant) => quote!(Self::#variant),
-        None => quote!(Self),
+        a.at_mobiles || a.at_user_ids || a.at_all || a.buttons || used.contains(f.name.as_str())
     };
-    let pattern = if v.fields.is_empty() && v.ident.is_some() {
-        quote!(#path { .. })
-    } else {
-        quote!(#path { #( #bindings, )* .. })
+    let bindings = v.fields.iter().filter(|f| bound(f)).map(|f| f.ident);
+    let pattern = match v.ident {
+        Some(variant) => quote!(Self::#variant { #( #bindings, )* .. }),
+        None => quote!(Self { #( #bindings, )* .. }),
     };
-    let fields = v
-        .fields
-        .iter()
-        .map(|f| {
-            let binding = Binding {
-                ident: f.ident.clone(),
-                raw: f.attrs.raw,
-                path: None,
-            };
-            (f.ident.unraw().to_string(), binding)
-        })
-        .collect();
+
     let r = Renderer {
-        fields,
-        newlines: if v.preserve_newlines {
-            quote!(__dt::Newlines::Preserve)
-        } else {
-            quote!(__dt::Newlines::Break)
-        },
-        preserve_newlines: v.preserve_newlines,
+        fields: v
+            .fields
+            .iter()
+            .map(|f| {
+                let binding = Binding {
+                    ident: f.ident.clone(),
+                    raw: f.attrs.raw,
+                    path: None,
+                };
+                (f.name.as_str(), binding)
+            })
+            .collect(),
+        newlines: v.options.newlines,
+        uses,
     };
     let mut mentions = Vec::new();
     for f in &v.fields {
@@ -127,26 +167,38 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
             mentions.push(quote!(if #flag { #msg = #msg.at_all(); }));
         }
     }
-    if v.at_all {
+    if v.options.at_all {
         mentions.push(quote!(#msg = #msg.at_all();));
     }
-    let build = match body {
-        Body::Markdown { title, text } => {
+    uses.mentions.set(
+        uses.mentions.get()
+            || v.fields
+                .iter()
+                .any(|f| f.attrs.at_mobiles || f.attrs.at_user_ids),
+    );
+    // Mentions exist only on the kinds that take them: `valid.rs` refuses them elsewhere.
+    let with_mentions = |message: TokenStream| {
+        if mentions.is_empty() {
+            message
+        } else {
+            quote! {{
+                let mut #msg = #message;
+                #( #mentions )*
+                #msg
+            }}
+        }
+    };
+    let message = match kind {
+        Kind::Markdown { title, text } => {
             let title = r.render(title, Role::Plain);
             let text = r.render(text, Role::Markdown);
-            quote! {
-                let mut #msg = __dt::Payload::markdown(#title, #text);
-                #( #mentions )*
-            }
+            with_mentions(quote!(__dt::Payload::markdown(#title, #text)))
         }
-        Body::Text { content } => {
+        Kind::Text { content } => {
             let content = r.render(content, Role::Plain);
-            quote! {
-                let mut #msg = __dt::Payload::text(#content);
-                #( #mentions )*
-            }
+            with_mentions(quote!(__dt::Payload::text(#content)))
         }
-        Body::Link {
+        Kind::Link {
             title,
             text,
             message_url,
@@ -157,14 +209,11 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
             let url = r.render(message_url, Role::Url);
             let pic = pic_url.as_ref().map(|p| {
                 let p = r.render(p, Role::Url);
-                quote!(let #msg = #msg.pic_url(#p);)
+                quote!(.pic_url(#p))
             });
-            quote! {
-                let #msg = __dt::Payload::link(#title, #text, #url);
-                #pic
-            }
+            quote!(__dt::Payload::link(#title, #text, #url) #pic)
         }
-        Body::ActionCard {
+        Kind::ActionCard {
             title,
             text,
             orientation,
@@ -174,41 +223,42 @@ fn arm(v: &Variant<'_>, body: &Body) -> TokenStream {
             let title = r.render(title, Role::Plain);
             let text = r.render(text, Role::Markdown);
             let orientation = match orientation {
-                Orientation::Horizontal => quote!(__dt::ButtonOrientation::Horizontal),
-                Orientation::Vertical => quote!(__dt::ButtonOrientation::Vertical),
+                Orientation::Horizontal => quote!(Horizontal),
+                Orientation::Vertical => quote!(Vertical),
             };
-            let statics = buttons.iter().map(|(t, u)| {
-                let t = r.render(t, Role::Plain);
-                let u = r.render(u, Role::Url);
-                quote!(#msg = #msg.button(#t, #u);)
+            let statics = buttons.iter().map(|b| {
+                let t = r.render(&b.title, Role::Plain);
+                let u = r.render(&b.url, Role::Url);
+                quote!(.button(#t, #u))
             });
-            let dynamic = v.fields.iter().filter(|f| f.attrs.buttons).map(|f| {
-                let name = f.ident;
-                let buttons = quote_spanned!(name.span()=> #name.dingtalk_buttons());
-                quote!(#msg = #msg.buttons(#buttons);)
-            });
+            let dynamic: Vec<TokenStream> = v
+                .fields
+                .iter()
+                .filter(|f| f.attrs.buttons)
+                .map(|f| {
+                    let name = f.ident;
+                    let buttons = quote_spanned!(name.span()=> #name.dingtalk_buttons());
+                    quote!(.buttons(#buttons))
+                })
+                .collect();
+            uses.buttons.set(uses.buttons.get() || !dynamic.is_empty());
             quote! {
-                let mut #msg = __dt::Payload::action_card(#title, #text)
-                    .orientation(#orientation)
-                    .hide_avatar(#hide_avatar);
-                #( #statics )*
-                #( #dynamic )*
+                __dt::Payload::action_card(#title, #text)
+                    .orientation(__dt::ButtonOrientation::#orientation)
+                    .hide_avatar(#hide_avatar)
+                    #( #statics )*
+                    #( #dynamic )*
             }
         }
     };
-    let pc_slide = v.pc_slide.map(|on| quote!(.pc_slide(#on)));
-    quote! {
-        #pattern => {
-            #build
-            __dt::Payload::from(#msg) #pc_slide
-        }
-    }
+    let pc_slide = v.options.pc_slide.map(|on| quote!(.pc_slide(#on)));
+    (pattern, quote!(__dt::Payload::from(#message) #pc_slide))
 }
 
 /// What a name in a template stands for.
 #[derive(Clone)]
 struct Binding {
-    /// The variable that holds it (a reference).
+    /// The variable that holds it.
     ident: Ident,
     /// Written into markdown as it is (`#[dingtalk(raw)]`).
     raw: bool,
@@ -216,29 +266,53 @@ struct Binding {
     path: Option<Vec<String>>,
 }
 
-struct Renderer {
+struct Renderer<'a> {
     /// The fields, by the name templates use (`type` for `r#type`).
-    fields: HashMap<String, Binding>,
-    newlines: TokenStream,
-    preserve_newlines: bool,
+    fields: HashMap<&'a str, Binding>,
+    newlines: Newlines,
+    uses: &'a Uses,
 }
 
 /// The names in scope where a template node stands: loop variables and held values, innermost
 /// last.
 type Scope = Vec<(String, Binding)>;
 
-impl Renderer {
-    /// An expression of type `String`: the template rendered.
-    fn render(&self, tpl: &Tpl, role: Role) -> TokenStream {
+impl Renderer<'_> {
+    /// An expression that converts into a `String`: the template rendered.
+    fn render(&self, tpl: &Template, role: Role) -> TokenStream {
+        match &tpl.nodes[..] {
+            // Only an address may be empty.
+            [] => return quote!(""),
+            [Node::Lit(text)] => {
+                let text = self.literal(text, role);
+                return quote!(#text);
+            }
+            _ => {}
+        }
         let out = out_ident();
         let capacity = template::literal_len(&tpl.nodes) + 16 * template::value_count(&tpl.nodes);
-        let mut link = Link::Outside;
-        let body = self.nodes(&tpl.nodes, role, &tpl.lit, &mut Vec::new(), &mut link, true);
+        let mut position = LinkPosition::Outside;
+        let body = self.nodes(
+            &tpl.nodes,
+            role,
+            &tpl.lit,
+            &mut Vec::new(),
+            &mut position,
+            true,
+        );
         quote! {{
             let mut #out = __dt::String::with_capacity(#capacity);
             #body
             #out
         }}
+    }
+
+    /// Literal text as it goes into the part: in markdown, single newlines made line breaks.
+    fn literal(&self, text: &str, role: Role) -> String {
+        match (role, self.newlines) {
+            (Role::Markdown, Newlines::Break) => hard_line_breaks(text),
+            _ => text.to_owned(),
+        }
     }
 
     /// What `name` stands for here, and the accesses after it: a held value, a loop variable
@@ -258,7 +332,7 @@ impl Renderer {
         }
         let binding = self
             .fields
-            .get(&name.root)
+            .get(name.root.as_str())
             .cloned()
             .unwrap_or_else(|| Binding {
                 ident: ident(&name.root, Span::call_site()),
@@ -268,15 +342,21 @@ impl Renderer {
         (binding, &name.rest)
     }
 
-    /// A reference to the value `name` names.
-    fn reference(&self, name: &Name, scope: &Scope, span: Span) -> TokenStream {
-        let (binding, rest) = self.resolve(name, scope);
+    /// The place `name` names: `root` or `root.a.b`.
+    fn place(binding: &Binding, rest: &[String], span: Span) -> TokenStream {
         let root = respan(&binding.ident, span);
+        let rest = rest.iter().map(|part| access(part, span));
+        quote_spanned!(span=> #root #( . #rest )*)
+    }
+
+    /// A reference to the value `name` names: the binding itself (which holds a reference),
+    /// or `&root.a.b`.
+    fn reference(binding: &Binding, rest: &[String], span: Span) -> TokenStream {
+        let place = Self::place(binding, rest, span);
         if rest.is_empty() {
-            quote!(#root)
+            place
         } else {
-            let rest = rest.iter().map(|part| access(part, span));
-            quote_spanned!(span=> &#root #( . #rest )*)
+            quote_spanned!(span=> &#place)
         }
     }
 
@@ -286,7 +366,7 @@ impl Renderer {
         role: Role,
         lit: &LitStr,
         scope: &mut Scope,
-        link: &mut Link,
+        position: &mut LinkPosition,
         at_start: bool,
     ) -> TokenStream {
         let out = out_ident();
@@ -298,63 +378,63 @@ impl Renderer {
             let first = at_start && i == 0;
             tokens.extend(match node {
                 Node::Lit(text) => {
-                    let text = if role == Role::Markdown {
-                        *link = track_link(text, *link);
-                        if self.preserve_newlines {
-                            text.clone()
-                        } else {
-                            hard_breaks(text)
-                        }
-                    } else {
-                        text.clone()
-                    };
+                    if role == Role::Markdown {
+                        *position = position.after(text);
+                    }
+                    let text = self.literal(text, role);
                     quote!(#out.push_str(#text);)
                 }
                 Node::Value(value) => {
-                    let (binding, _) = self.resolve(&value.name, scope);
-                    let expr = self.reference(&value.name, scope, span);
-                    let format = LitStr::new(&format!("{{:{}}}", value.spec), span);
-                    let args = quote_spanned!(span=> ::core::format_args!(#format, #expr));
-                    match role {
-                        Role::Plain => quote!(__dt::write_plain(&mut #out, #args);),
-                        Role::Url if first => quote!(__dt::write_plain(&mut #out, #args);),
-                        Role::Url => quote!(__dt::write_url_component(&mut #out, #args);),
-                        Role::Markdown => {
-                            let code = match *link {
-                                Link::Start => {
-                                    quote!(__dt::write_markdown_url(&mut #out, #args);)
-                                }
-                                Link::Inside => {
-                                    quote!(__dt::write_url_component(&mut #out, #args);)
-                                }
-                                Link::Outside if binding.raw => {
-                                    quote!(__dt::write_plain(&mut #out, #args);)
-                                }
-                                Link::Outside => {
-                                    let newlines = &self.newlines;
-                                    quote! {
-                                        if (&__dt::Probe(#expr)).is_markdown_escaped() {
-                                            __dt::write_markdown(&mut #out, #newlines, #args);
-                                        } else {
-                                            __dt::write_plain(&mut #out, #args);
-                                        }
-                                    }
-                                }
-                            };
-                            if *link == Link::Start {
-                                *link = Link::Inside;
-                            }
-                            code
+                    let (binding, rest) = self.resolve(&value.name, scope);
+                    let place = Self::place(&binding, rest, span);
+                    // The value as `&dyn Display`, with its format spec if it has one.
+                    let shown = if value.spec.is_empty() {
+                        quote_spanned!(span=> &#place)
+                    } else {
+                        let format = LitStr::new(&format!("{{:{}}}", value.spec), span);
+                        quote_spanned!(span=> &::core::format_args!(#format, #place))
+                    };
+                    let call = |write: TokenStream| quote!(__dt::#write(&mut #out, #shown););
+                    let code = match (role, *position) {
+                        (Role::Plain, _) => call(quote!(write_plain)),
+                        (Role::Url, _) if first => call(quote!(write_plain)),
+                        (Role::Url, _) => call(quote!(write_url_component)),
+                        (Role::Markdown, LinkPosition::Start) => call(quote!(write_markdown_url)),
+                        (Role::Markdown, LinkPosition::Inside) => call(quote!(write_url_component)),
+                        (Role::Markdown, LinkPosition::Outside) if binding.raw => {
+                            call(quote!(write_plain))
                         }
+                        (Role::Markdown, LinkPosition::Outside) => {
+                            // `RawMarkdown` is told apart by autoref specialization: its
+                            // `is_markdown_escaped` is found before the default one.
+                            self.uses.probe.set(true);
+                            let probe = Self::reference(&binding, rest, span);
+                            let newlines = match self.newlines {
+                                Newlines::Break => quote!(Break),
+                                Newlines::Preserve => quote!(Preserve),
+                            };
+                            quote! {
+                                __dt::write_markdown(
+                                    &mut #out,
+                                    __dt::Newlines::#newlines,
+                                    (&__dt::Probe(#probe)).is_markdown_escaped(),
+                                    #shown,
+                                );
+                            }
+                        }
+                    };
+                    if role == Role::Markdown && *position == LinkPosition::Start {
+                        *position = LinkPosition::Inside;
                     }
+                    code
                 }
                 Node::If {
                     cond,
                     then,
                     otherwise,
                 } => {
-                    let held = self.reference(cond, scope, span);
-                    let (outer, _) = self.resolve(cond, scope);
+                    let (outer, rest) = self.resolve(cond, scope);
+                    let held = Self::reference(&outer, rest, span);
                     // Inside, the condition's name stands for the value held.
                     let held_ident =
                         Ident::new(&format!("__dt_held_{}", scope.len()), Span::mixed_site());
@@ -364,17 +444,16 @@ impl Renderer {
                         path: (!cond.rest.is_empty()).then(|| cond.rest.clone()),
                     };
                     scope.push((cond.root.clone(), binding));
-                    let then = self.nodes(then, role, lit, scope, &mut link.clone(), first);
+                    let then = self.nodes(then, role, lit, scope, &mut position.clone(), first);
                     scope.pop();
                     let otherwise =
-                        self.nodes(otherwise, role, lit, scope, &mut link.clone(), first);
+                        self.nodes(otherwise, role, lit, scope, &mut position.clone(), first);
                     let test = quote_spanned!(span=> __dt::Condition::held(#held));
+                    let otherwise = (!otherwise.is_empty()).then(|| quote!(else { #otherwise }));
                     quote! {
                         if let ::core::option::Option::Some(#held_ident) = #test {
                             #then
-                        } else {
-                            #otherwise
-                        }
+                        } #otherwise
                     }
                 }
                 Node::Each {
@@ -382,8 +461,8 @@ impl Renderer {
                     binding,
                     body,
                 } => {
-                    let items = self.reference(iter, scope, span);
-                    let (outer, _) = self.resolve(iter, scope);
+                    let (outer, rest) = self.resolve(iter, scope);
+                    let items = Self::reference(&outer, rest, span);
                     let item =
                         Ident::new(&format!("__dt_item_{}", scope.len()), Span::mixed_site());
                     scope.push((
@@ -394,7 +473,7 @@ impl Renderer {
                             path: None,
                         },
                     ));
-                    let body = self.nodes(body, role, lit, scope, &mut link.clone(), first);
+                    let body = self.nodes(body, role, lit, scope, &mut position.clone(), first);
                     scope.pop();
                     quote! {
                         for #item in (#items).into_iter() {
@@ -434,9 +513,9 @@ fn access(part: &str, span: Span) -> TokenStream {
     }
 }
 
-/// Where in a markdown link a value stands.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Link {
+/// Where a value stands relative to a markdown link's address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum LinkPosition {
     /// Not in a link's address.
     Outside,
     /// Right after `](`: the value starts the address.
@@ -445,38 +524,24 @@ enum Link {
     Inside,
 }
 
-/// Follows markdown link destinations through literal text: `[text](` opens one, `)` or
-/// whitespace ends it.
-fn track_link(text: &str, mut state: Link) -> Link {
-    let mut prev = None;
-    for c in text.chars() {
-        state = match (state, c) {
-            (Link::Outside, '(') if prev == Some(']') => Link::Start,
-            (Link::Outside, _) => Link::Outside,
-            (_, ')') => Link::Outside,
-            (_, c) if c.is_whitespace() => Link::Outside,
-            (_, _) => Link::Inside,
-        };
-        prev = Some(c);
-    }
-    state
-}
-
-/// A single `\n` becomes `"  \n"`, a line break DingTalk renders; `\n\n` (a paragraph) and
-/// breaks written as `"  \n"` stay.
-fn hard_breaks(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    let bytes = text.as_bytes();
-    for (i, c) in text.char_indices() {
-        if c == '\n' {
-            let paragraph = (i > 0 && bytes[i - 1] == b'\n') || bytes.get(i + 1) == Some(&b'\n');
-            if !paragraph && !out.ends_with("  ") {
-                out.push_str("  ");
-            }
+impl LinkPosition {
+    /// Where literal text leaves a value that follows it: `[text](` opens an address, `)` or
+    /// white space ends it.
+    fn after(self, text: &str) -> LinkPosition {
+        let mut position = self;
+        let mut prev = None;
+        for c in text.chars() {
+            position = match (position, c) {
+                (LinkPosition::Outside, '(') if prev == Some(']') => LinkPosition::Start,
+                (LinkPosition::Outside, _) => LinkPosition::Outside,
+                (_, ')') => LinkPosition::Outside,
+                (_, c) if c.is_whitespace() => LinkPosition::Outside,
+                (_, _) => LinkPosition::Inside,
+            };
+            prev = Some(c);
         }
-        out.push(c);
+        position
     }
-    out
 }
 
 #[cfg(test)]
@@ -484,16 +549,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn single_newlines_become_breaks() {
-        assert_eq!(hard_breaks("a\nb\n\nc  \nd"), "a  \nb\n\nc  \nd");
-        assert_eq!(hard_breaks("### t\n- x\n"), "### t  \n- x  \n");
-    }
-
-    #[test]
-    fn link_destinations_are_tracked() {
-        assert!(track_link("see [logs](", Link::Outside) == Link::Start);
-        assert!(track_link("see [logs](https://x/", Link::Outside) == Link::Inside);
-        assert!(track_link(") and more", Link::Inside) == Link::Outside);
-        assert!(track_link("(not a link", Link::Outside) == Link::Outside);
+    fn link_addresses_are_followed() {
+        let after = |text| LinkPosition::Outside.after(text);
+        assert_eq!(after("see [logs]("), LinkPosition::Start);
+        assert_eq!(after("see [logs](https://x/"), LinkPosition::Inside);
+        assert_eq!(
+            LinkPosition::Inside.after(") and more"),
+            LinkPosition::Outside
+        );
+        assert_eq!(after("(not a link"), LinkPosition::Outside);
     }
 }

@@ -4,12 +4,15 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::ast::Input;
+use crate::ast::Header;
 
-pub fn stub(input: &Input<'_>) -> TokenStream {
-    let krate = &input.krate;
-    let ident = input.ident;
-    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+pub(crate) fn stub(header: &Header<'_>) -> TokenStream {
+    let Header {
+        ident,
+        generics,
+        krate,
+    } = header;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     quote! {
         const _: () = {
             #[automatically_derived]

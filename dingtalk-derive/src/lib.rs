@@ -1,23 +1,26 @@
 //! Implementation detail of the [`dingtalk-bot`](https://docs.rs/dingtalk-bot) crate:
 //! `#[derive(Message)]`. Its documentation is on `dingtalk_bot::Message`.
 //!
-//! One stage per file: `attr.rs` reads the attributes, `ast.rs` holds what they say,
-//! `template.rs` parses templates, `valid.rs` checks layouts against DingTalk's rules,
-//! `expand.rs` writes the impl, `fallback.rs` what stands beside errors.
+//! One stage per file: `attr.rs` reads the attributes as written, `template.rs` parses
+//! templates, `ast.rs` builds the IR (reading and parsing every template once) in the shape
+//! `kind.rs` gives each kind of message, `valid.rs` checks it against DingTalk's rules,
+//! `expand.rs` writes the impl, `fallback.rs` what stands beside errors. `ctxt.rs` collects the
+//! mistakes, so that all of them are reported at once.
+
+#![deny(missing_docs, unreachable_pub)]
 
 mod ast;
 mod attr;
+mod ctxt;
 mod expand;
 mod fallback;
+mod kind;
 mod template;
 mod valid;
 
-use std::cell::RefCell;
-use std::fmt::Display;
-
 use proc_macro::TokenStream;
-use proc_macro2::Span;
-use quote::ToTokens;
+
+use crate::ctxt::Ctxt;
 
 /// Derives `dingtalk_bot::Message` from a layout checked at compile time: the type's
 /// `#[dingtalk(markdown(…))]`, `action_card(…)`, `text(…)` or `link(…)`, with templates that
@@ -31,44 +34,17 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 
 fn derive(input: &syn::DeriveInput) -> proc_macro2::TokenStream {
     let cx = Ctxt::default();
-    let ast = ast::Input::from_syn(&cx, input);
-    let bodies = valid::check(&cx, &ast);
-    match cx.into_error() {
-        None => {
-            let bodies: Vec<_> = bodies.into_iter().map(|b| b.expect("no errors")).collect();
-            expand::expand(&ast, &bodies)
-        }
-        Some(error) => {
-            let mut out = error.to_compile_error();
-            out.extend(fallback::stub(&ast));
-            out
-        }
-    }
-}
-
-/// Collects every error of one derive, so that all are reported together.
-#[derive(Default)]
-struct Ctxt {
-    errors: RefCell<Vec<syn::Error>>,
-}
-
-impl Ctxt {
-    fn error(&self, at: impl ToTokens, message: impl Display) {
-        self.push(syn::Error::new_spanned(at, message));
-    }
-
-    fn error_at(&self, span: Span, message: impl Display) {
-        self.push(syn::Error::new(span, message));
-    }
-
-    fn push(&self, error: syn::Error) {
-        self.errors.borrow_mut().push(error);
-    }
-
-    fn into_error(self) -> Option<syn::Error> {
-        self.errors.into_inner().into_iter().reduce(|mut all, e| {
-            all.combine(e);
-            all
-        })
-    }
+    let draft = ast::Input::from_syn(&cx, input);
+    valid::check(&cx, &draft);
+    let header = draft.header.clone();
+    // Code is generated only from an IR with no hole, and only when nothing at all was
+    // reported: a mistake that left the IR whole (a duplicate key, a misplaced flag) still
+    // stops it.
+    let complete = cx.check().and_then(|()| draft.complete());
+    let mut out = cx.into_compile_errors();
+    out.extend(match complete {
+        Ok(input) => expand::expand(&input),
+        Err(_reported) => fallback::stub(&header),
+    });
+    out
 }

@@ -11,7 +11,7 @@ use std::ops::Range;
 
 /// One piece of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Node {
+pub(crate) enum Node {
     /// Literal text, braces unescaped.
     Lit(String),
     /// `{path:spec}`.
@@ -32,28 +32,35 @@ pub enum Node {
 
 /// A name used in a template, with where it stands.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Name {
+pub(crate) struct Name {
     /// The name before the first `.`.
-    pub root: String,
+    pub(crate) root: String,
     /// The accesses after it: `["sub", "x"]` for `root.sub.x`.
-    pub rest: Vec<String>,
+    pub(crate) rest: Vec<String>,
     /// Byte range of the whole `{…}` in the template.
-    pub range: Range<usize>,
+    pub(crate) range: Range<usize>,
+}
+
+impl Name {
+    /// The name as written: `root.sub.x`.
+    pub(crate) fn dotted(&self) -> String {
+        self.rest.iter().fold(self.root.clone(), |a, b| a + "." + b)
+    }
 }
 
 /// `{path:spec}`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Value {
-    pub name: Name,
+pub(crate) struct Value {
+    pub(crate) name: Name,
     /// The format spec after `:`, without it; empty for none.
-    pub spec: String,
+    pub(crate) spec: String,
 }
 
 /// A mistake in a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Error {
-    pub message: String,
-    pub range: Range<usize>,
+pub(crate) struct Error {
+    pub(crate) message: String,
+    pub(crate) range: Range<usize>,
 }
 
 enum Frame {
@@ -81,11 +88,29 @@ impl Frame {
     }
 }
 
-/// Parses a template, reporting every mistake it can find.
-pub fn parse(template: &str) -> Result<Vec<Node>, Vec<Error>> {
+/// The sections open where the parser stands, each with the nodes read inside it so far.
+#[derive(Default)]
+struct Levels {
+    top: Vec<Node>,
+    /// Innermost last.
+    open: Vec<(Frame, Vec<Node>)>,
+}
+
+impl Levels {
+    /// Where the next node goes.
+    fn nodes(&mut self) -> &mut Vec<Node> {
+        match self.open.last_mut() {
+            Some((_, nodes)) => nodes,
+            None => &mut self.top,
+        }
+    }
+}
+
+/// Parses a template, finding every mistake it can: the nodes read, and the mistakes (none
+/// for a template without any).
+pub(crate) fn parse(template: &str) -> (Vec<Node>, Vec<Error>) {
     let mut errors = Vec::new();
-    // The nodes of the open sections, innermost last; the first is the top level.
-    let mut stack: Vec<(Option<Frame>, Vec<Node>)> = vec![(None, Vec::new())];
+    let mut levels = Levels::default();
     let mut lit = String::new();
     let bytes = template.as_bytes();
     let mut i = 0;
@@ -129,10 +154,9 @@ pub fn parse(template: &str) -> Result<Vec<Node>, Vec<Error>> {
                     i = after;
                 }
                 if !lit.is_empty() {
-                    let nodes = &mut stack.last_mut().expect("the top level stays").1;
-                    nodes.push(Node::Lit(std::mem::take(&mut lit)));
+                    levels.nodes().push(Node::Lit(std::mem::take(&mut lit)));
                 }
-                if let Err(e) = tag(inner, range, &mut stack) {
+                if let Err(e) = tag(inner, range, &mut levels) {
                     errors.push(e);
                 }
             }
@@ -146,40 +170,24 @@ pub fn parse(template: &str) -> Result<Vec<Node>, Vec<Error>> {
         }
     }
     if !lit.is_empty() {
-        stack
-            .last_mut()
-            .expect("the top level stays")
-            .1
-            .push(Node::Lit(lit));
+        levels.nodes().push(Node::Lit(lit));
     }
-    while stack.len() > 1 {
-        let (frame, _) = stack.pop().expect("checked");
-        let frame = frame.expect("inner levels have frames");
-        let (start, broken) = match &frame {
-            Frame::If { start, broken, .. } | Frame::Each { start, broken, .. } => {
-                (*start, *broken)
-            }
+    while let Some((frame, _)) = levels.open.pop() {
+        let (start, broken, close) = match &frame {
+            Frame::If { start, broken, .. } => (*start, *broken, "{/if}"),
+            Frame::Each { start, broken, .. } => (*start, *broken, "{/each}"),
         };
-        if broken {
-            continue;
+        if !broken {
+            errors.push(Error {
+                message: format!(
+                    "unclosed `{}` in template; close it with `{close}`",
+                    frame.tag()
+                ),
+                range: start..template.len(),
+            });
         }
-        let close = match frame {
-            Frame::If { .. } => "{/if}",
-            Frame::Each { .. } => "{/each}",
-        };
-        errors.push(Error {
-            message: format!(
-                "unclosed `{}` in template; close it with `{close}`",
-                frame.tag()
-            ),
-            range: start..template.len(),
-        });
     }
-    if errors.is_empty() {
-        Ok(stack.pop().expect("the top level stays").1)
-    } else {
-        Err(errors)
-    }
+    (levels.top, errors)
 }
 
 /// Where the template goes on after a section tag that stands alone on its line (only
@@ -202,11 +210,7 @@ fn standalone(template: &str, range: &Range<usize>, inner: &str) -> Option<usize
 }
 
 /// Handles one `{…}`.
-fn tag(
-    inner: &str,
-    range: Range<usize>,
-    stack: &mut Vec<(Option<Frame>, Vec<Node>)>,
-) -> Result<(), Error> {
+fn tag(inner: &str, range: Range<usize>, levels: &mut Levels) -> Result<(), Error> {
     let error = |message: String| Error {
         message,
         range: range.clone(),
@@ -221,13 +225,13 @@ fn tag(
             "if" => {
                 let cond = name(rest, range.clone());
                 // Opened even when its condition is wrong, so that its `{/if}` is no error too.
-                stack.push((
-                    Some(Frame::If {
+                levels.open.push((
+                    Frame::If {
                         cond: cond.clone().unwrap_or_else(|_| placeholder(&range)),
                         then: None,
                         start: range.start,
                         broken: cond.is_err(),
-                    }),
+                    },
                     Vec::new(),
                 ));
                 cond.map(drop)
@@ -236,17 +240,17 @@ fn tag(
             "else" if !rest.is_empty() => Err(error(format!(
                 "`{{#else}}` takes no condition; for `{{#else {rest}}}` write `{{#else}}{{#{rest}}}…{{/if}}`"
             ))),
-            "else" => match stack.last_mut() {
+            "else" => match levels.open.last_mut() {
                 Some((
-                    Some(Frame::If {
+                    Frame::If {
                         then: then @ None, ..
-                    }),
+                    },
                     nodes,
                 )) => {
                     *then = Some(std::mem::take(nodes));
                     Ok(())
                 }
-                Some((Some(Frame::If { .. }), _)) => {
+                Some((Frame::If { .. }, _)) => {
                     Err(error("a second `{#else}` in one `{#if …}`".into()))
                 }
                 _ => Err(error("`{#else}` outside `{#if …}`".into())),
@@ -257,13 +261,13 @@ fn tag(
                 let (iter, binding) = parsed
                     .clone()
                     .unwrap_or_else(|_| (placeholder(&range), placeholder(&range)));
-                stack.push((
-                    Some(Frame::Each {
+                levels.open.push((
+                    Frame::Each {
                         iter,
                         binding,
                         start: range.start,
                         broken: parsed.is_err(),
-                    }),
+                    },
                     Vec::new(),
                 ));
                 parsed.map(drop).map_err(error)
@@ -274,30 +278,16 @@ fn tag(
         }
     } else if let Some(close) = trimmed.strip_prefix('/') {
         let close = close.trim();
-        let open = match stack.last() {
-            Some((Some(frame), _)) => Some(frame.tag()),
-            _ => None,
-        };
-        let matches = match (close, open) {
-            ("if", Some("{#if …}")) | ("each", Some("{#each …}")) => true,
-            ("if" | "each", Some(open)) => {
-                return Err(error(format!(
-                    "`{{/{close}}}` closes nothing here: the open section is `{open}`"
-                )));
-            }
-            ("if" | "each", None) => {
-                return Err(error(format!("stray `{{/{close}}}`: no section is open")));
-            }
-            _ => false,
-        };
-        if !matches {
+        if !matches!(close, "if" | "each") {
             return Err(error(format!(
                 "unknown closing tag `{{/{close}}}`; expected `{{/if}}` or `{{/each}}`"
             )));
         }
-        let (frame, nodes) = stack.pop().expect("a frame is open");
-        let node = match frame.expect("checked") {
-            Frame::If { cond, then, .. } => match then {
+        let Some((frame, nodes)) = levels.open.pop() else {
+            return Err(error(format!("stray `{{/{close}}}`: no section is open")));
+        };
+        let node = match (close, frame) {
+            ("if", Frame::If { cond, then, .. }) => match then {
                 Some(then) => Node::If {
                     cond,
                     then,
@@ -309,13 +299,21 @@ fn tag(
                     otherwise: Vec::new(),
                 },
             },
-            Frame::Each { iter, binding, .. } => Node::Each {
+            ("each", Frame::Each { iter, binding, .. }) => Node::Each {
                 iter,
                 binding,
                 body: nodes,
             },
+            (_, frame) => {
+                let open = frame.tag();
+                // Still open: the tag closes nothing.
+                levels.open.push((frame, nodes));
+                return Err(error(format!(
+                    "`{{/{close}}}` closes nothing here: the open section is `{open}`"
+                )));
+            }
         };
-        stack.last_mut().expect("the top level stays").1.push(node);
+        levels.nodes().push(node);
         Ok(())
     } else {
         let (path, spec) = match inner.split_once(':') {
@@ -333,14 +331,10 @@ fn tag(
             )));
         }
         let name = name(path.trim(), range.clone()).map_err(error)?;
-        stack
-            .last_mut()
-            .expect("the top level stays")
-            .1
-            .push(Node::Value(Value {
-                name,
-                spec: spec.to_owned(),
-            }));
+        levels.nodes().push(Node::Value(Value {
+            name,
+            spec: spec.to_owned(),
+        }));
         Ok(())
     }
 }
@@ -356,10 +350,7 @@ fn each(rest: &str, range: &Range<usize>) -> Result<(Name, Name), String> {
     if !binding.rest.is_empty() {
         return Err(format!(
             "the loop variable `{}` must be a plain name",
-            binding
-                .rest
-                .iter()
-                .fold(binding.root.clone(), |a, b| a + "." + b)
+            binding.dotted()
         ));
     }
     Ok((iter, binding))
@@ -405,7 +396,7 @@ fn name(text: &str, range: Range<usize>) -> Result<Name, String> {
 }
 
 /// Every name a template uses, with the loop variables in scope where it stands.
-pub fn visit_names<'a>(
+pub(crate) fn visit_names<'a>(
     nodes: &'a [Node],
     scope: &mut Vec<&'a str>,
     f: &mut impl FnMut(&'a Name, &[&'a str]),
@@ -438,31 +429,64 @@ pub fn visit_names<'a>(
     }
 }
 
-/// The template's literal text, with each value replaced by `x` and sections by their bodies:
-/// what markdown checks look at.
-pub fn skeleton(nodes: &[Node]) -> String {
-    let mut out = String::new();
-    fn walk(nodes: &[Node], out: &mut String) {
+/// A template's literal text, with each value written as `x` and each section as its bodies
+/// one after the other: what markdown checks look at.
+pub(crate) struct Skeleton<'a> {
+    pub(crate) text: String,
+    /// Every value, where its `x` stands in `text`.
+    pub(crate) values: Vec<Placed<'a>>,
+}
+
+/// A value in a [`Skeleton`].
+pub(crate) struct Placed<'a> {
+    /// The byte offset of its `x`.
+    pub(crate) offset: usize,
+    pub(crate) value: &'a Value,
+    /// The loops around it, outermost first: each one's variable and what it iterates.
+    pub(crate) loops: Vec<(&'a str, &'a Name)>,
+}
+
+pub(crate) fn skeleton(nodes: &[Node]) -> Skeleton<'_> {
+    fn walk<'a>(nodes: &'a [Node], loops: &mut Vec<(&'a str, &'a Name)>, out: &mut Skeleton<'a>) {
         for node in nodes {
             match node {
-                Node::Lit(s) => out.push_str(s),
-                Node::Value(_) => out.push('x'),
+                Node::Lit(s) => out.text.push_str(s),
+                Node::Value(value) => {
+                    out.values.push(Placed {
+                        offset: out.text.len(),
+                        value,
+                        loops: loops.clone(),
+                    });
+                    out.text.push('x');
+                }
                 Node::If {
                     then, otherwise, ..
                 } => {
-                    walk(then, out);
-                    walk(otherwise, out);
+                    walk(then, loops, out);
+                    walk(otherwise, loops, out);
                 }
-                Node::Each { body, .. } => walk(body, out),
+                Node::Each {
+                    iter,
+                    binding,
+                    body,
+                } => {
+                    loops.push((&binding.root, iter));
+                    walk(body, loops, out);
+                    loops.pop();
+                }
             }
         }
     }
-    walk(nodes, &mut out);
+    let mut out = Skeleton {
+        text: String::new(),
+        values: Vec::new(),
+    };
+    walk(nodes, &mut Vec::new(), &mut out);
     out
 }
 
 /// The bytes of literal text in a template.
-pub fn literal_len(nodes: &[Node]) -> usize {
+pub(crate) fn literal_len(nodes: &[Node]) -> usize {
     nodes
         .iter()
         .map(|node| match node {
@@ -477,7 +501,7 @@ pub fn literal_len(nodes: &[Node]) -> usize {
 }
 
 /// The number of values in a template, sections counted once.
-pub fn value_count(nodes: &[Node]) -> usize {
+pub(crate) fn value_count(nodes: &[Node]) -> usize {
     nodes
         .iter()
         .map(|node| match node {
@@ -506,18 +530,21 @@ mod tests {
         })
     }
 
+    /// The nodes of a template without mistakes.
+    fn ok(template: &str) -> Vec<Node> {
+        let (nodes, errors) = parse(template);
+        assert_eq!(errors, [], "{template}");
+        nodes
+    }
+
     fn errors(template: &str) -> Vec<String> {
-        parse(template)
-            .unwrap_err()
-            .into_iter()
-            .map(|e| e.message)
-            .collect()
+        parse(template).1.into_iter().map(|e| e.message).collect()
     }
 
     #[test]
     fn values_literals_and_braces() {
         assert_eq!(
-            parse("CPU {cpu:.1}% on {host.name} {{x}}").unwrap(),
+            ok("CPU {cpu:.1}% on {host.name} {{x}}"),
             vec![
                 Node::Lit("CPU ".into()),
                 value("cpu", &[], ".1", 4..12),
@@ -526,17 +553,13 @@ mod tests {
                 Node::Lit(" {x}".into()),
             ]
         );
-        assert_eq!(parse("").unwrap(), vec![]);
-        assert_eq!(
-            parse("多字节 {名字}").unwrap()[1],
-            value("名字", &[], "", 10..18)
-        );
+        assert_eq!(ok(""), vec![]);
+        assert_eq!(ok("多字节 {名字}")[1], value("名字", &[], "", 10..18));
     }
 
     #[test]
     fn sections_nest() {
-        let nodes =
-            parse("{#if a}A{a}{#else}none{/if}{#each xs as x}{#if x.ok}y{/if}{/each}").unwrap();
+        let nodes = ok("{#if a}A{a}{#else}none{/if}{#each xs as x}{#if x.ok}y{/if}{/each}");
         let [
             Node::If {
                 cond,
@@ -557,15 +580,15 @@ mod tests {
         assert_eq!(otherwise, &[Node::Lit("none".into())]);
         assert_eq!((iter.root.as_str(), binding.root.as_str()), ("xs", "x"));
         assert!(matches!(&body[0], Node::If { cond, .. } if cond.rest == ["ok"]));
-        assert_eq!(skeleton(&nodes), "Axnoney");
+        assert_eq!(skeleton(&nodes).text, "Axnoney");
     }
 
     #[test]
     fn section_tags_alone_on_their_lines_take_the_line() {
-        let nodes = parse("a\n  {#if x}\nb\n{#else}\nc\n{/if}\nd {#if y}e{/if}\n").unwrap();
-        assert_eq!(skeleton(&nodes), "a\nb\nc\nd e\n");
-        let nodes = parse("{#each xs as x}\n- {x}\n{/each}").unwrap();
-        assert_eq!(skeleton(&nodes), "- x\n");
+        let nodes = ok("a\n  {#if x}\nb\n{#else}\nc\n{/if}\nd {#if y}e{/if}\n");
+        assert_eq!(skeleton(&nodes).text, "a\nb\nc\nd e\n");
+        let nodes = ok("{#each xs as x}\n- {x}\n{/each}");
+        assert_eq!(skeleton(&nodes).text, "- x\n");
     }
 
     #[test]
@@ -603,7 +626,7 @@ mod tests {
         assert!(errors("{:x}")[0].starts_with("`{:x}` names no field"));
         assert!(errors("{a½}")[0].contains("not a field name"));
         assert!(errors("{self}")[0].contains("not a field name"));
-        assert!(parse("{#each xs\tas\tx}{x}{/each}").is_ok());
+        assert_eq!(errors("{#each xs\tas\tx}{x}{/each}"), [] as [&str; 0]);
         assert!(errors("{#for x}")[0].starts_with("unknown section `{#for}`"));
         assert!(errors("{a-b}")[0].contains("`a-b` is not a field name"));
         assert!(errors("{a {b}")[0].starts_with("unclosed `{`"));
@@ -611,7 +634,7 @@ mod tests {
 
     #[test]
     fn names_see_their_loop_variables() {
-        let nodes = parse("{a}{#each xs as x}{x.n}{#if b}{b}{/if}{/each}").unwrap();
+        let nodes = ok("{a}{#each xs as x}{x.n}{#if b}{b}{/if}{/each}");
         let mut seen = Vec::new();
         visit_names(&nodes, &mut Vec::new(), &mut |name, scope| {
             seen.push((name.root.clone(), scope.join(",")));
@@ -624,8 +647,27 @@ mod tests {
     }
 
     #[test]
+    fn skeletons_place_each_value_with_its_loops() {
+        let nodes = ok("`{a}` {#each xs as x}{x}{/each}");
+        let skeleton = skeleton(&nodes);
+        assert_eq!(skeleton.text, "`x` x");
+        let placed: Vec<(usize, String, Vec<&str>)> = skeleton
+            .values
+            .iter()
+            .map(|p| {
+                let loops = p.loops.iter().map(|(binding, _)| *binding).collect();
+                (p.offset, p.value.name.dotted(), loops)
+            })
+            .collect();
+        assert_eq!(
+            placed,
+            [(1, "a".to_owned(), vec![]), (4, "x".to_owned(), vec!["x"])]
+        );
+    }
+
+    #[test]
     fn measures_literals_and_values() {
-        let nodes = parse("ab{x}{#if c}long{#else}s{/if}").unwrap();
+        let nodes = ok("ab{x}{#if c}long{#else}s{/if}");
         assert_eq!(literal_len(&nodes), 6);
         assert_eq!(value_count(&nodes), 1);
     }
