@@ -9,9 +9,7 @@ pub use dingtalk_derive::Message;
 #[doc(hidden)]
 pub mod __private {
     pub use dingtalk_core::derive_support::{
-        ButtonSource, Condition, EscapeByDefault, MentionIds, Newlines, Probe, RawIfMarked,
-        is_true, write_markdown, write_markdown_url, write_plain, write_url_component,
+        AtAllIf, ButtonSource, Condition, EscapeByDefault, MentionIds, Probe, RawIfMarked, Render,
     };
-    pub use dingtalk_core::{ButtonOrientation, Message, Payload, pc_slide_url};
-    pub use std::string::String;
+    pub use dingtalk_core::{ButtonOrientation, Message, Payload};
 }

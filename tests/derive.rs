@@ -568,3 +568,140 @@ fn raw_values_go_into_code_as_they_are_and_others_stay_escaped() {
         "run `cargo *build*` on db\\_1"
     );
 }
+
+/// Generated code sets off no lint a crate may turn on: every lint that applies to code in
+/// bodies is denied here, rustc's allowed-by-default ones and clippy's pedantic and nursery
+/// groups (checked by `cargo clippy --all-targets -- -D warnings`). Deprecated types and fields
+/// are no warning either, since deriving is no use of them.
+#[deny(
+    warnings,
+    clippy::all,
+    clippy::pedantic,
+    clippy::nursery,
+    absolute_paths_not_starting_with_crate,
+    elided_lifetimes_in_paths,
+    explicit_outlives_requirements,
+    let_underscore_drop,
+    meta_variable_misuse,
+    redundant_imports,
+    redundant_lifetimes,
+    single_use_lifetimes,
+    trivial_casts,
+    trivial_numeric_casts,
+    unit_bindings,
+    unsafe_code,
+    unused_import_braces,
+    unused_lifetimes,
+    unused_qualifications,
+    unused_results,
+    variant_size_differences
+)]
+mod lints {
+    use dingtalk_bot::{Button, Message, RawMarkdown};
+
+    #[derive(Message)]
+    #[dingtalk(markdown(
+        title = "{title}",
+        text = "{#if _note}> {_note}\n{/if}{#each items as item}- {item.0:>3} `{code}` [x]({url})\n{/each}{raw}"
+    ))]
+    #[dingtalk(newlines = "preserve")]
+    pub struct Everything<'a, T: std::fmt::Display> {
+        title: &'a str,
+        _note: Option<String>,
+        items: Vec<(u8, T)>,
+        #[dingtalk(raw)]
+        code: &'a str,
+        url: String,
+        raw: RawMarkdown<&'a str>,
+        #[dingtalk(at_mobiles)]
+        mobiles: Vec<String>,
+        #[dingtalk(at_user_ids)]
+        users: Option<String>,
+        #[dingtalk(at_all)]
+        _everyone: bool,
+    }
+
+    #[derive(Message)]
+    pub enum Kinds {
+        #[dingtalk(action_card(title = "t", text = "x", orientation = "horizontal"))]
+        #[dingtalk(button(title = "{label}", url = "{base}/a/{id}"), pc_slide = false)]
+        Card {
+            label: String,
+            base: String,
+            id: u32,
+            #[dingtalk(buttons)]
+            more: Vec<Button>,
+        },
+        #[dingtalk(link(
+            title = "t",
+            text = "x",
+            message_url = "https://a/{n}",
+            pic_url = "{pic}"
+        ))]
+        Link { n: u64, pic: String },
+        #[dingtalk(text(content = "plain"), at_all)]
+        Unit,
+    }
+
+    #[deprecated = "to see that deriving is no use of it"]
+    #[derive(Message)]
+    #[dingtalk(text(content = "{old}"))]
+    pub struct Deprecated {
+        old: u8,
+    }
+
+    #[derive(Message)]
+    pub enum DeprecatedParts {
+        #[deprecated = "to see that deriving is no use of it"]
+        #[dingtalk(text(content = "{v}"))]
+        Gone { v: u8 },
+        #[dingtalk(text(content = "{kept}"))]
+        Kept {
+            #[deprecated = "to see that deriving is no use of it"]
+            kept: u8,
+        },
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn every_feature_derives_without_a_lint() {
+        let everything = Everything {
+            title: "t",
+            _note: None,
+            items: vec![(1, "a")],
+            code: "c",
+            url: "https://x".into(),
+            raw: RawMarkdown("**r**"),
+            mobiles: vec![],
+            users: None,
+            _everyone: false,
+        };
+        assert!(everything.to_payload().to_json().contains("`c`"));
+        let card = Kinds::Card {
+            label: "l".into(),
+            base: "https://b".into(),
+            id: 1,
+            more: vec![],
+        };
+        let link = Kinds::Link {
+            n: 1,
+            pic: "https://p".into(),
+        };
+        for kind in [card, link, Kinds::Unit] {
+            assert!(!kind.to_payload().to_json().is_empty());
+        }
+        assert!(Deprecated { old: 1 }.to_payload().to_json().contains('1'));
+        assert!(
+            DeprecatedParts::Gone { v: 2 }
+                .to_payload()
+                .to_json()
+                .contains('2')
+        );
+        assert!(
+            DeprecatedParts::Kept { kept: 3 }
+                .to_payload()
+                .to_json()
+                .contains('3')
+        );
+    }
+}

@@ -8,93 +8,131 @@
 //!   single newlines made line breaks unless the type asks to preserve them;
 //! - a whole URL: as it is;
 //! - part of a URL: percent-encoded.
+//!
+//! Every crate that derives compiles the generated code again, once per type, so the work is
+//! here, compiled once: each literal and each value of a template is one call on [`Render`],
+//! the value passed as `&dyn Display`.
 
 use std::fmt::{self, Write as _};
 
-use dingtalk_spec::markdown::Escaper;
-pub use dingtalk_spec::markdown::Newlines;
+use dingtalk_spec::markdown::{Escaper, Newlines};
 
 use crate::markdown::RawMarkdown;
+use crate::{Markdown, Text};
 
-// Each function takes its value as `&dyn Display` so that it is compiled once, here, rather
-// than once per placeholder in every crate that derives.
-
-/// Writes `value` into markdown `out`: escaped if `escaped` (what [`Probe`] says for every
-/// value but [`RawMarkdown`]), else as it is.
+/// A template being rendered into one `String`. Its methods chain, so that a template without
+/// sections is one expression.
 #[doc(hidden)]
-pub fn write_markdown(
-    out: &mut String,
+#[derive(Debug)]
+pub struct Render {
+    out: String,
     newlines: Newlines,
-    escaped: bool,
-    value: &dyn fmt::Display,
-) {
-    if !escaped {
-        return write_plain(out, value);
+}
+
+impl Render {
+    /// A template whose literal text and values take about `capacity` bytes.
+    pub fn new(capacity: usize) -> Render {
+        Render {
+            out: String::with_capacity(capacity),
+            newlines: Newlines::Break,
+        }
     }
-    let mut escaper = Escaper::new(out, newlines);
-    write!(escaper, "{value}").expect("a Display implementation returned an error");
-    escaper.finish();
-}
 
-/// Writes `value` into `out` as it is.
-#[doc(hidden)]
-pub fn write_plain(out: &mut String, value: &dyn fmt::Display) {
-    write!(out, "{value}").expect("a Display implementation returned an error");
-}
+    /// A markdown template whose values keep their single newlines.
+    pub fn preserving(capacity: usize) -> Render {
+        Render {
+            newlines: Newlines::Preserve,
+            ..Render::new(capacity)
+        }
+    }
 
-/// Writes `value` into markdown `out` as a link's address: as it is, but for the characters
-/// that could end the address and start markdown of their own (white space, `(`, `)`, `<`,
-/// `>`), which are percent-encoded.
-#[doc(hidden)]
-pub fn write_markdown_url(out: &mut String, value: &dyn fmt::Display) {
-    struct Address<'a>(&'a mut String);
-    impl fmt::Write for Address<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            for c in s.chars() {
-                match c {
-                    ' ' => self.0.push_str("%20"),
-                    '\t' => self.0.push_str("%09"),
-                    '\n' => self.0.push_str("%0A"),
-                    '\r' => self.0.push_str("%0D"),
-                    '(' => self.0.push_str("%28"),
-                    ')' => self.0.push_str("%29"),
-                    '<' => self.0.push_str("%3C"),
-                    '>' => self.0.push_str("%3E"),
-                    c => self.0.push(c),
+    /// Literal text, written at compile time as it is to go in.
+    pub fn literal(&mut self, text: &'static str) -> &mut Render {
+        self.out.push_str(text);
+        self
+    }
+
+    /// A value as it is: plain text, a URL's start, or trusted markdown.
+    pub fn plain(&mut self, value: &dyn fmt::Display) -> &mut Render {
+        write!(self.out, "{value}").expect("a Display implementation returned an error");
+        self
+    }
+
+    /// A value in markdown: escaped if `escaped` (what [`Probe`] says of every value but
+    /// [`RawMarkdown`]), else as it is.
+    pub fn markdown(&mut self, escaped: bool, value: &dyn fmt::Display) -> &mut Render {
+        if !escaped {
+            return self.plain(value);
+        }
+        let mut escaper = Escaper::new(&mut self.out, self.newlines);
+        write!(escaper, "{value}").expect("a Display implementation returned an error");
+        escaper.finish();
+        self
+    }
+
+    /// A value that starts a markdown link's address: as it is, but for the characters that
+    /// could end the address and start markdown of their own (white space, `(`, `)`, `<`, `>`),
+    /// which are percent-encoded.
+    pub fn link_address(&mut self, value: &dyn fmt::Display) -> &mut Render {
+        struct Address<'a>(&'a mut String);
+        impl fmt::Write for Address<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                for c in s.chars() {
+                    match c {
+                        ' ' => self.0.push_str("%20"),
+                        '\t' => self.0.push_str("%09"),
+                        '\n' => self.0.push_str("%0A"),
+                        '\r' => self.0.push_str("%0D"),
+                        '(' => self.0.push_str("%28"),
+                        ')' => self.0.push_str("%29"),
+                        '<' => self.0.push_str("%3C"),
+                        '>' => self.0.push_str("%3E"),
+                        c => self.0.push(c),
+                    }
                 }
+                Ok(())
             }
-            Ok(())
         }
+        write!(Address(&mut self.out), "{value}")
+            .expect("a Display implementation returned an error");
+        self
     }
-    write!(Address(out), "{value}").expect("a Display implementation returned an error");
+
+    /// A value inside a URL, after its start: percent-encoded.
+    pub fn url_part(&mut self, value: &dyn fmt::Display) -> &mut Render {
+        struct Component<'a>(&'a mut String);
+        impl fmt::Write for Component<'_> {
+            fn write_str(&mut self, s: &str) -> fmt::Result {
+                // Byte by byte, so the pieces a `Display` writes are encoded one at a time.
+                dingtalk_spec::url::encode_component_into(self.0, s);
+                Ok(())
+            }
+        }
+        write!(Component(&mut self.out), "{value}")
+            .expect("a Display implementation returned an error");
+        self
+    }
+
+    /// The text rendered.
+    pub fn finish(&mut self) -> String {
+        std::mem::take(&mut self.out)
+    }
 }
 
-/// Writes `value` into `out` percent-encoded, as part of a URL.
-#[doc(hidden)]
-pub fn write_url_component(out: &mut String, value: &dyn fmt::Display) {
-    struct Component<'a>(&'a mut String);
-    impl fmt::Write for Component<'_> {
-        fn write_str(&mut self, s: &str) -> fmt::Result {
-            // Byte by byte, so the pieces a `Display` writes can be encoded one at a time.
-            dingtalk_spec::url::encode_component_into(self.0, s);
-            Ok(())
-        }
-    }
-    write!(Component(out), "{value}").expect("a Display implementation returned an error");
-}
-
-/// Wraps a value to ask, by autoref specialization, whether it is [`RawMarkdown`].
+/// Wraps a value to ask, by autoref specialization, whether it is [`RawMarkdown`]:
+/// `Probe(&value).escapes_markdown()` finds [`RawIfMarked`]'s method, which takes the probe
+/// by value, before [`EscapeByDefault`]'s, which takes it by reference.
 #[doc(hidden)]
 pub struct Probe<'a, T: ?Sized>(pub &'a T);
 
 /// Chosen for every value but [`RawMarkdown`]: escape it.
 #[doc(hidden)]
 pub trait EscapeByDefault {
-    fn is_markdown_escaped(&self) -> bool;
+    fn escapes_markdown(&self) -> bool;
 }
 
-impl<T: ?Sized> EscapeByDefault for &Probe<'_, T> {
-    fn is_markdown_escaped(&self) -> bool {
+impl<T: ?Sized> EscapeByDefault for Probe<'_, T> {
+    fn escapes_markdown(&self) -> bool {
         true
     }
 }
@@ -102,17 +140,17 @@ impl<T: ?Sized> EscapeByDefault for &Probe<'_, T> {
 /// Chosen for [`RawMarkdown`]: write it as it is.
 #[doc(hidden)]
 pub trait RawIfMarked {
-    fn is_markdown_escaped(&self) -> bool;
+    fn escapes_markdown(self) -> bool;
 }
 
 impl<T> RawIfMarked for Probe<'_, RawMarkdown<T>> {
-    fn is_markdown_escaped(&self) -> bool {
+    fn escapes_markdown(self) -> bool {
         false
     }
 }
 
 impl<T> RawIfMarked for Probe<'_, &RawMarkdown<T>> {
-    fn is_markdown_escaped(&self) -> bool {
+    fn escapes_markdown(self) -> bool {
         false
     }
 }
@@ -190,20 +228,34 @@ where
     }
 }
 
-/// The value of an `at_all` field.
+/// `at_all()` when an `at_all` field is true.
 #[doc(hidden)]
-pub fn is_true(flag: &bool) -> bool {
-    *flag
+pub trait AtAllIf: Sized {
+    fn at_all_if(self, flag: &bool) -> Self;
+}
+
+impl AtAllIf for Text {
+    fn at_all_if(self, flag: &bool) -> Self {
+        if *flag { self.at_all() } else { self }
+    }
+}
+
+impl AtAllIf for Markdown {
+    fn at_all_if(self, flag: &bool) -> Self {
+        if *flag { self.at_all() } else { self }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Payload;
 
-    fn md(start: &str, value: impl fmt::Display) -> String {
-        let mut out = start.to_owned();
-        write_markdown(&mut out, Newlines::Break, true, &value);
-        out
+    fn md(start: &'static str, value: impl fmt::Display) -> String {
+        Render::new(0)
+            .literal(start)
+            .markdown(true, &value)
+            .finish()
     }
 
     #[test]
@@ -212,36 +264,44 @@ mod tests {
         assert_eq!(md("- ", "# x"), "- \\# x");
         assert_eq!(md("", format_args!("{:>6}", "*a*")), "   \\*a\\*");
         assert_eq!(md("", "1."), "1\\.");
-        let mut out = String::new();
-        write_markdown(&mut out, Newlines::Preserve, true, &"a\nb");
-        assert_eq!(out, "a\nb");
-        let mut out = String::new();
-        write_markdown(&mut out, Newlines::Break, false, &"**raw**\n");
-        assert_eq!(out, "**raw**\n");
+        let preserved = Render::preserving(0).markdown(true, &"a\nb").finish();
+        assert_eq!(preserved, "a\nb");
+        let raw = Render::new(0).markdown(false, &"**raw**\n").finish();
+        assert_eq!(raw, "**raw**\n");
     }
 
     #[test]
     fn link_addresses_cannot_end_early() {
-        let mut out = "[logs](".to_owned();
-        write_markdown_url(&mut out, &"https://x/) ![img](https://evil/p.png");
-        assert_eq!(out, "[logs](https://x/%29%20![img]%28https://evil/p.png");
+        let text = Render::new(0)
+            .literal("[logs](")
+            .link_address(&"https://x/) ![img](https://evil/p.png")
+            .finish();
+        assert_eq!(text, "[logs](https://x/%29%20![img]%28https://evil/p.png");
     }
 
     #[test]
     fn url_parts_are_percent_encoded() {
-        let mut out = "https://ci.example.com/jobs/".to_owned();
-        write_url_component(&mut out, &format_args!("{}{}", "a b/c", "?d=é"));
-        assert_eq!(out, "https://ci.example.com/jobs/a%20b%2Fc%3Fd%3D%C3%A9");
+        let url = Render::new(0)
+            .literal("https://ci.example.com/jobs/")
+            .url_part(&format_args!("{}{}", "a b/c", "?d=é"))
+            .finish();
+        assert_eq!(url, "https://ci.example.com/jobs/a%20b%2Fc%3Fd%3D%C3%A9");
     }
 
     #[test]
-    #[allow(clippy::needless_borrow)] // The borrow is the autoref that picks the impl.
     fn raw_markdown_is_told_apart_by_autoref() {
         let raw = RawMarkdown("**x**");
         let plain = "**x**";
-        assert!(!(&Probe(&raw)).is_markdown_escaped());
-        assert!(!(&Probe(&&raw)).is_markdown_escaped());
-        assert!((&Probe(&plain)).is_markdown_escaped());
+        assert!(!Probe(&raw).escapes_markdown());
+        assert!(!Probe(&&raw).escapes_markdown());
+        assert!(Probe(&plain).escapes_markdown());
+        assert!(Probe(&RawMarkdown("x").0).escapes_markdown());
+    }
+
+    #[test]
+    fn at_all_follows_its_field() {
+        assert!(Payload::text("x").at_all_if(&true).at().is_all());
+        assert!(!Payload::markdown("t", "x").at_all_if(&false).at().is_all());
     }
 
     #[test]

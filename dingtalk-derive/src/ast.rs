@@ -148,8 +148,8 @@ impl<'a> Input<'a, Draft> {
                     .collect()
             }
             Data::Union(data) => {
-                cx.error(
-                    &data.union_token,
+                cx.error_at(
+                    data.union_token.span,
                     "`#[derive(Message)]` works on structs and enums, not unions",
                 );
                 Vec::new()

@@ -1,9 +1,10 @@
 //! Code generation: `impl Message`, rendering each template straight into one `String`.
 //!
-//! Every type that derives pays for compiling what is generated here, so each literal and each
-//! value is one call into the runtime (`dingtalk_core::derive_support`, reached through
-//! `__private`), which takes the value as `&dyn Display`: the work is compiled once there, not
-//! once per placeholder here. A template of literal text alone is a `&'static str`.
+//! Every type that derives pays for compiling what is generated here, so it is kept small: a
+//! template is one chain of calls on the runtime's `Render` (`dingtalk_core::derive_support`,
+//! reached through `__private`), one call per literal and per value, each value passed as
+//! `&dyn Display`, so that the work is compiled once there rather than once per placeholder
+//! here. A template of literal text alone is a `&'static str`.
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
@@ -29,12 +30,17 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
     let body = match &input.variants[..] {
         [v] if v.ident.is_none() => {
             let (pattern, build) = arm(v, &uses);
-            quote!(let #pattern = self; #build)
+            let pattern = pattern.map(|pattern| quote!(let #pattern = self;));
+            quote!(#pattern #build)
         }
         variants => {
             let arms = variants.iter().map(|v| {
                 let (pattern, build) = arm(v, &uses);
-                quote!(#pattern => { #build })
+                let pattern = pattern.unwrap_or_else(|| {
+                    let ident = v.ident;
+                    quote!(Self::#ident { .. })
+                });
+                quote!(#pattern => #build,)
             });
             quote!(match self { #( #arms )* })
         }
@@ -49,9 +55,10 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
     let files = files.iter();
     let traits = uses.traits();
     quote! {
-        // Generated code names every path in full, as a macro must: a crate that warns on
-        // paths it could shorten should not hear of ours.
-        #[allow(unused_qualifications)]
+        // Generated code sets off no lint a crate can turn on (tests/derive.rs, `mod lints`,
+        // denies them all over it) but one: deriving for a deprecated type, or reading the
+        // deprecated fields its own layout names, is no use of deprecated API by its user.
+        #[allow(deprecated)]
         const _: () = {
             use #krate::__private as __dt;
             #[automatically_derived]
@@ -70,12 +77,14 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
 /// The runtime's traits the generated code calls methods of, imported only when it does.
 #[derive(Default)]
 struct Uses {
-    /// `(&Probe(value)).is_markdown_escaped()`.
+    /// `(&Probe(value)).escapes_markdown()`.
     probe: Cell<bool>,
     /// `field.dingtalk_mention_ids()`.
     mentions: Cell<bool>,
     /// `field.dingtalk_buttons()`.
     buttons: Cell<bool>,
+    /// `message.at_all_if(field)`.
+    at_all_if: Cell<bool>,
 }
 
 impl Uses {
@@ -91,6 +100,9 @@ impl Uses {
         if self.buttons.get() {
             traits.push(quote!(ButtonSource as _));
         }
+        if self.at_all_if.get() {
+            traits.push(quote!(AtAllIf as _));
+        }
         if traits.is_empty() {
             TokenStream::new()
         } else {
@@ -105,14 +117,9 @@ fn out_ident() -> Ident {
     Ident::new("__dt_out", Span::mixed_site())
 }
 
-fn msg_ident() -> Ident {
-    Ident::new("__dt_msg", Span::mixed_site())
-}
-
-/// A variant's pattern, binding the fields its layout uses, and the code that builds its
-/// payload from them.
-fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (TokenStream, TokenStream) {
-    let msg = msg_ident();
+/// A variant's pattern, binding the fields its layout uses (`None` for a struct that binds
+/// none), and the expression that builds its payload from them.
+fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (Option<TokenStream>, TokenStream) {
     let kind = &v.layout.kind;
     // Bind only what is used, so that no binding goes unused.
     let mut used = BTreeSet::new();
@@ -123,14 +130,15 @@ fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (TokenStream, TokenStr
             }
         });
     }
-    let bound = |f: &Field<'_>| {
+    let bound = |f: &&Field<'_>| {
         let a = &f.attrs;
         a.at_mobiles || a.at_user_ids || a.at_all || a.buttons || used.contains(f.name.as_str())
     };
-    let bindings = v.fields.iter().filter(|f| bound(f)).map(|f| f.ident);
+    let bindings: Vec<&Ident> = v.fields.iter().filter(bound).map(|f| f.ident).collect();
     let pattern = match v.ident {
-        Some(variant) => quote!(Self::#variant { #( #bindings, )* .. }),
-        None => quote!(Self { #( #bindings, )* .. }),
+        Some(variant) => Some(quote!(Self::#variant { #( #bindings, )* .. })),
+        None if bindings.is_empty() => None,
+        None => Some(quote!(Self { #( #bindings, )* .. })),
     };
 
     let r = Renderer {
@@ -149,54 +157,37 @@ fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (TokenStream, TokenStr
         newlines: v.options.newlines,
         uses,
     };
+    // Mentions exist only on the kinds that take them: `valid.rs` refuses them elsewhere.
     let mut mentions = Vec::new();
     for f in &v.fields {
         let name = f.ident;
         // Spanned at the field, so that a field of the wrong type is the error's place.
         let span = name.span();
         if f.attrs.at_mobiles {
-            let ids = quote_spanned!(span=> #name.dingtalk_mention_ids());
-            mentions.push(quote!(#msg = #msg.at_mobiles(#ids);));
+            uses.mentions.set(true);
+            mentions.push(quote_spanned!(span=> .at_mobiles(#name.dingtalk_mention_ids())));
         }
         if f.attrs.at_user_ids {
-            let ids = quote_spanned!(span=> #name.dingtalk_mention_ids());
-            mentions.push(quote!(#msg = #msg.at_user_ids(#ids);));
+            uses.mentions.set(true);
+            mentions.push(quote_spanned!(span=> .at_user_ids(#name.dingtalk_mention_ids())));
         }
         if f.attrs.at_all {
-            let flag = quote_spanned!(span=> __dt::is_true(#name));
-            mentions.push(quote!(if #flag { #msg = #msg.at_all(); }));
+            uses.at_all_if.set(true);
+            mentions.push(quote_spanned!(span=> .at_all_if(#name)));
         }
     }
     if v.options.at_all {
-        mentions.push(quote!(#msg = #msg.at_all();));
+        mentions.push(quote!(.at_all()));
     }
-    uses.mentions.set(
-        uses.mentions.get()
-            || v.fields
-                .iter()
-                .any(|f| f.attrs.at_mobiles || f.attrs.at_user_ids),
-    );
-    // Mentions exist only on the kinds that take them: `valid.rs` refuses them elsewhere.
-    let with_mentions = |message: TokenStream| {
-        if mentions.is_empty() {
-            message
-        } else {
-            quote! {{
-                let mut #msg = #message;
-                #( #mentions )*
-                #msg
-            }}
-        }
-    };
     let message = match kind {
         Kind::Markdown { title, text } => {
             let title = r.render(title, Role::Plain);
             let text = r.render(text, Role::Markdown);
-            with_mentions(quote!(__dt::Payload::markdown(#title, #text)))
+            quote!(__dt::Payload::markdown(#title, #text) #( #mentions )*)
         }
         Kind::Text { content } => {
             let content = r.render(content, Role::Plain);
-            with_mentions(quote!(__dt::Payload::text(#content)))
+            quote!(__dt::Payload::text(#content) #( #mentions )*)
         }
         Kind::Link {
             title,
@@ -237,8 +228,7 @@ fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (TokenStream, TokenStr
                 .filter(|f| f.attrs.buttons)
                 .map(|f| {
                     let name = f.ident;
-                    let buttons = quote_spanned!(name.span()=> #name.dingtalk_buttons());
-                    quote!(.buttons(#buttons))
+                    quote_spanned!(name.span()=> .buttons(#name.dingtalk_buttons()))
                 })
                 .collect();
             uses.buttons.set(uses.buttons.get() || !dynamic.is_empty());
@@ -251,8 +241,11 @@ fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (TokenStream, TokenStr
             }
         }
     };
-    let pc_slide = v.options.pc_slide.map(|on| quote!(.pc_slide(#on)));
-    (pattern, quote!(__dt::Payload::from(#message) #pc_slide))
+    let build = match v.options.pc_slide {
+        Some(on) => quote!(__dt::Payload::from(#message).pc_slide(#on)),
+        None => quote!(#message.into()),
+    };
+    (pattern, build)
 }
 
 /// What a name in a template stands for.
@@ -289,21 +282,34 @@ impl Renderer<'_> {
             }
             _ => {}
         }
-        let out = out_ident();
         let capacity = template::literal_len(&tpl.nodes) + 16 * template::value_count(&tpl.nodes);
+        let new = match (role, self.newlines) {
+            (Role::Markdown, Newlines::Preserve) => quote!(preserving),
+            _ => quote!(new),
+        };
+        let render = quote!(__dt::Render::#new(#capacity));
         let mut position = LinkPosition::Outside;
-        let body = self.nodes(
+        let mut chain = Chain::default();
+        self.nodes(
             &tpl.nodes,
             role,
             &tpl.lit,
             &mut Vec::new(),
             &mut position,
             true,
+            &mut chain,
         );
+        if chain.statements.is_empty() {
+            // No section: the template is one expression.
+            let calls = chain.calls;
+            return quote!(#render #( #calls )* .finish());
+        }
+        let out = out_ident();
+        let statements = chain.finish();
         quote! {{
-            let mut #out = __dt::String::with_capacity(#capacity);
-            #body
-            #out
+            let mut #out = #render;
+            #statements
+            #out.finish()
         }}
     }
 
@@ -360,6 +366,8 @@ impl Renderer<'_> {
         }
     }
 
+    /// Adds the calls that render `nodes` to `chain`.
+    #[allow(clippy::too_many_arguments)] // The state of one walk, passed down it.
     fn nodes(
         &self,
         nodes: &[Node],
@@ -368,21 +376,20 @@ impl Renderer<'_> {
         scope: &mut Scope,
         position: &mut LinkPosition,
         at_start: bool,
-    ) -> TokenStream {
-        let out = out_ident();
+        chain: &mut Chain,
+    ) {
         let span = lit.span();
-        let mut tokens = TokenStream::new();
         for (i, node) in nodes.iter().enumerate() {
             // A value with nothing before it in a URL is the URL's start (its scheme and
             // host): it goes in as it is; values after it are percent-encoded.
             let first = at_start && i == 0;
-            tokens.extend(match node {
+            match node {
                 Node::Lit(text) => {
                     if role == Role::Markdown {
                         *position = position.after(text);
                     }
                     let text = self.literal(text, role);
-                    quote!(#out.push_str(#text);)
+                    chain.calls.push(quote!(.literal(#text)));
                 }
                 Node::Value(value) => {
                     let (binding, rest) = self.resolve(&value.name, scope);
@@ -394,39 +401,27 @@ impl Renderer<'_> {
                         let format = LitStr::new(&format!("{{:{}}}", value.spec), span);
                         quote_spanned!(span=> &::core::format_args!(#format, #place))
                     };
-                    let call = |write: TokenStream| quote!(__dt::#write(&mut #out, #shown););
-                    let code = match (role, *position) {
-                        (Role::Plain, _) => call(quote!(write_plain)),
-                        (Role::Url, _) if first => call(quote!(write_plain)),
-                        (Role::Url, _) => call(quote!(write_url_component)),
-                        (Role::Markdown, LinkPosition::Start) => call(quote!(write_markdown_url)),
-                        (Role::Markdown, LinkPosition::Inside) => call(quote!(write_url_component)),
+                    let call = match (role, *position) {
+                        (Role::Plain, _) => quote!(.plain(#shown)),
+                        (Role::Url, _) if first => quote!(.plain(#shown)),
+                        (Role::Url, _) => quote!(.url_part(#shown)),
+                        (Role::Markdown, LinkPosition::Start) => quote!(.link_address(#shown)),
+                        (Role::Markdown, LinkPosition::Inside) => quote!(.url_part(#shown)),
                         (Role::Markdown, LinkPosition::Outside) if binding.raw => {
-                            call(quote!(write_plain))
+                            quote!(.plain(#shown))
                         }
                         (Role::Markdown, LinkPosition::Outside) => {
                             // `RawMarkdown` is told apart by autoref specialization: its
-                            // `is_markdown_escaped` is found before the default one.
+                            // `escapes_markdown` is found before the default one.
                             self.uses.probe.set(true);
                             let probe = Self::reference(&binding, rest, span);
-                            let newlines = match self.newlines {
-                                Newlines::Break => quote!(Break),
-                                Newlines::Preserve => quote!(Preserve),
-                            };
-                            quote! {
-                                __dt::write_markdown(
-                                    &mut #out,
-                                    __dt::Newlines::#newlines,
-                                    (&__dt::Probe(#probe)).is_markdown_escaped(),
-                                    #shown,
-                                );
-                            }
+                            quote!(.markdown(__dt::Probe(#probe).escapes_markdown(), #shown))
                         }
                     };
+                    chain.calls.push(call);
                     if role == Role::Markdown && *position == LinkPosition::Start {
                         *position = LinkPosition::Inside;
                     }
-                    code
                 }
                 Node::If {
                     cond,
@@ -444,17 +439,39 @@ impl Renderer<'_> {
                         path: (!cond.rest.is_empty()).then(|| cond.rest.clone()),
                     };
                     scope.push((cond.root.clone(), binding));
-                    let then = self.nodes(then, role, lit, scope, &mut position.clone(), first);
+                    let mut inside = Chain::default();
+                    let mut then_position = *position;
+                    self.nodes(
+                        then,
+                        role,
+                        lit,
+                        scope,
+                        &mut then_position,
+                        first,
+                        &mut inside,
+                    );
+                    let then = inside.finish();
                     scope.pop();
-                    let otherwise =
-                        self.nodes(otherwise, role, lit, scope, &mut position.clone(), first);
+                    let mut inside = Chain::default();
+                    let mut otherwise_position = *position;
+                    let otherwise_first = first;
+                    self.nodes(
+                        otherwise,
+                        role,
+                        lit,
+                        scope,
+                        &mut otherwise_position,
+                        otherwise_first,
+                        &mut inside,
+                    );
+                    let otherwise = inside.finish();
                     let test = quote_spanned!(span=> __dt::Condition::held(#held));
                     let otherwise = (!otherwise.is_empty()).then(|| quote!(else { #otherwise }));
-                    quote! {
+                    chain.statement(quote! {
                         if let ::core::option::Option::Some(#held_ident) = #test {
                             #then
                         } #otherwise
-                    }
+                    });
                 }
                 Node::Each {
                     iter,
@@ -473,24 +490,75 @@ impl Renderer<'_> {
                             path: None,
                         },
                     ));
-                    let body = self.nodes(body, role, lit, scope, &mut position.clone(), first);
+                    let mut inside = Chain::default();
+                    let mut body_position = *position;
+                    self.nodes(
+                        body,
+                        role,
+                        lit,
+                        scope,
+                        &mut body_position,
+                        first,
+                        &mut inside,
+                    );
+                    let body = inside.finish();
                     scope.pop();
-                    quote! {
+                    chain.statement(quote! {
                         for #item in (#items).into_iter() {
                             #body
                         }
-                    }
+                    });
                 }
-            });
+            }
         }
-        tokens
     }
 }
 
+/// The code that renders part of a template: statements (sections), then calls not yet made a
+/// statement, which chain on the `Render`.
+#[derive(Default)]
+struct Chain {
+    statements: TokenStream,
+    calls: Vec<TokenStream>,
+}
+
+impl Chain {
+    /// Ends the chain of calls so far with a statement.
+    fn statement(&mut self, statement: TokenStream) {
+        self.flush();
+        self.statements.extend(statement);
+    }
+
+    fn flush(&mut self) {
+        if !self.calls.is_empty() {
+            let out = out_ident();
+            let calls = std::mem::take(&mut self.calls);
+            self.statements.extend(quote!(#out #( #calls )*;));
+        }
+    }
+
+    /// Everything, as statements.
+    fn finish(mut self) -> TokenStream {
+        self.flush();
+        self.statements
+    }
+}
+
+/// The identifier of a name a template uses: raw where the name is a keyword (`r#type`).
 fn ident(name: &str, span: Span) -> Ident {
-    syn::parse_str::<Ident>(name)
-        .map(|i| respan(&i, span))
-        .unwrap_or_else(|_| Ident::new_raw(name, span))
+    // The keywords that can be raw identifiers; the template parser refuses the others.
+    const KEYWORDS: &[&str] = &[
+        "as", "async", "await", "box", "break", "const", "continue", "dyn", "else", "enum",
+        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match",
+        "mod", "move", "mut", "priv", "pub", "ref", "return", "static", "struct", "trait", "true",
+        "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+        "abstract", "become", "do", "final", "override",
+    ];
+    if KEYWORDS.contains(&name) {
+        Ident::new_raw(name, span)
+    } else {
+        Ident::new(name, span)
+    }
 }
 
 /// `ident`, with its hygiene kept, pointing at `span` in errors.
