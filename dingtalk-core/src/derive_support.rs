@@ -77,19 +77,25 @@ impl Render {
         struct Address<'a>(&'a mut String);
         impl fmt::Write for Address<'_> {
             fn write_str(&mut self, s: &str) -> fmt::Result {
-                for c in s.chars() {
-                    match c {
-                        ' ' => self.0.push_str("%20"),
-                        '\t' => self.0.push_str("%09"),
-                        '\n' => self.0.push_str("%0A"),
-                        '\r' => self.0.push_str("%0D"),
-                        '(' => self.0.push_str("%28"),
-                        ')' => self.0.push_str("%29"),
-                        '<' => self.0.push_str("%3C"),
-                        '>' => self.0.push_str("%3E"),
-                        c => self.0.push(c),
-                    }
+                // Every byte encoded is ASCII, so the runs between them are whole characters.
+                let mut start = 0;
+                for (i, byte) in s.bytes().enumerate() {
+                    let encoded = match byte {
+                        b' ' => "%20",
+                        b'\t' => "%09",
+                        b'\n' => "%0A",
+                        b'\r' => "%0D",
+                        b'(' => "%28",
+                        b')' => "%29",
+                        b'<' => "%3C",
+                        b'>' => "%3E",
+                        _ => continue,
+                    };
+                    self.0.push_str(&s[start..i]);
+                    self.0.push_str(encoded);
+                    start = i + 1;
                 }
+                self.0.push_str(&s[start..]);
                 Ok(())
             }
         }
