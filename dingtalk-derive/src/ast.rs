@@ -55,6 +55,7 @@ pub(crate) struct Options {
     pub(crate) pc_slide: Option<bool>,
 }
 
+/// A named field, with its `#[dingtalk(…)]` flags.
 pub(crate) struct Field<'a> {
     pub(crate) ident: &'a Ident,
     /// The name templates use: `type` for `r#type`.
@@ -194,6 +195,8 @@ impl<'a> Input<'a, Draft> {
     }
 }
 
+/// A struct or a variant: its fields, its options (an enum's own beside the variant's), its
+/// layout with every template parsed.
 fn variant<'a>(
     cx: &Ctxt,
     ident: Option<&'a Ident>,

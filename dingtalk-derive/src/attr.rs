@@ -338,6 +338,7 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<So
     }
 }
 
+/// `button(title = "…", url = "…")`: both parts or the reported mistake.
 fn button(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Result<Button<Source>, Reported> {
     parenthesized(cx, meta, "button(title = \"…\", url = \"…\")")?;
     let mut title = None;
@@ -396,6 +397,7 @@ fn literal<T>(
     found
 }
 
+/// `key = "…"`, or a reported mistake.
 fn string(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitStr> {
     let key = key(meta);
     let extract = |lit| match lit {
@@ -405,6 +407,7 @@ fn string(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitStr> {
     literal(cx, meta, extract, &format!("`{key} = \"…\"`"))
 }
 
+/// `key = true` or `key = false`, or a reported mistake.
 fn boolean(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<LitBool> {
     let key = key(meta);
     let extract = |lit| match lit {
@@ -459,6 +462,7 @@ fn set_flag(cx: &Ctxt, meta: &ParseNestedMeta<'_>, flag: &mut bool) {
     }
 }
 
+/// Fills a key's slot, reporting a key written twice (the first stays).
 fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, value: T) {
     if slot.is_some() {
         let key = key(meta);
@@ -468,6 +472,7 @@ fn set_once<T>(cx: &Ctxt, meta: &ParseNestedMeta<'_>, slot: &mut Option<T>, valu
     }
 }
 
+/// Reports a key this place does not take, with what it takes, and skips its value.
 fn unknown(cx: &Ctxt, meta: &ParseNestedMeta<'_>, expected: &str) {
     let key = meta
         .path

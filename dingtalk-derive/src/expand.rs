@@ -29,18 +29,18 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
     let uses = Uses::default();
     let body = match &input.variants[..] {
         [v] if v.ident.is_none() => {
-            let (pattern, build) = arm(v, &uses);
-            let pattern = pattern.map(|pattern| quote!(let #pattern = self;));
-            quote!(#pattern #build)
+            let (bindings, build) = arm(v, &uses);
+            if bindings.is_empty() {
+                build
+            } else {
+                quote!(let Self { #( #bindings, )* .. } = self; #build)
+            }
         }
         variants => {
             let arms = variants.iter().map(|v| {
-                let (pattern, build) = arm(v, &uses);
-                let pattern = pattern.unwrap_or_else(|| {
-                    let ident = v.ident;
-                    quote!(Self::#ident { .. })
-                });
-                quote!(#pattern => #build,)
+                let (bindings, build) = arm(v, &uses);
+                let ident = v.ident;
+                quote!(Self::#ident { #( #bindings, )* .. } => #build,)
             });
             quote!(match self { #( #arms )* })
         }
@@ -77,7 +77,7 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
 /// The runtime's traits the generated code calls methods of, imported only when it does.
 #[derive(Default)]
 struct Uses {
-    /// `(&Probe(value)).escapes_markdown()`.
+    /// `Probe(value).escapes_markdown()`.
     probe: Cell<bool>,
     /// `field.dingtalk_mention_ids()`.
     mentions: Cell<bool>,
@@ -88,6 +88,7 @@ struct Uses {
 }
 
 impl Uses {
+    /// The `use` that brings the traits into scope, if any is used.
     fn traits(&self) -> TokenStream {
         let mut traits = Vec::new();
         if self.probe.get() {
@@ -117,9 +118,9 @@ fn out_ident() -> Ident {
     Ident::new("__dt_out", Span::mixed_site())
 }
 
-/// A variant's pattern, binding the fields its layout uses (`None` for a struct that binds
-/// none), and the expression that builds its payload from them.
-fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (Option<TokenStream>, TokenStream) {
+/// The fields a variant's layout uses, to bind, and the expression that builds its payload from
+/// them.
+fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>, TokenStream) {
     let kind = &v.layout.kind;
     // Bind only what is used, so that no binding goes unused.
     let mut used = BTreeSet::new();
@@ -134,12 +135,7 @@ fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (Option<TokenStream>, 
         let a = &f.attrs;
         a.at_mobiles || a.at_user_ids || a.at_all || a.buttons || used.contains(f.name.as_str())
     };
-    let bindings: Vec<&Ident> = v.fields.iter().filter(bound).map(|f| f.ident).collect();
-    let pattern = match v.ident {
-        Some(variant) => Some(quote!(Self::#variant { #( #bindings, )* .. })),
-        None if bindings.is_empty() => None,
-        None => Some(quote!(Self { #( #bindings, )* .. })),
-    };
+    let bindings = v.fields.iter().filter(bound).map(|f| f.ident).collect();
 
     let r = Renderer {
         fields: v
@@ -245,7 +241,7 @@ fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (Option<TokenStream>, 
         Some(on) => quote!(__dt::Payload::from(#message).pc_slide(#on)),
         None => quote!(#message.into()),
     };
-    (pattern, build)
+    (bindings, build)
 }
 
 /// What a name in a template stands for.
@@ -259,6 +255,7 @@ struct Binding {
     path: Option<Vec<String>>,
 }
 
+/// Writes the code that renders the templates of one variant.
 struct Renderer<'a> {
     /// The fields, by the name templates use (`type` for `r#type`).
     fields: HashMap<&'a str, Binding>,
@@ -529,6 +526,7 @@ impl Chain {
         self.statements.extend(statement);
     }
 
+    /// Makes the calls so far one statement.
     fn flush(&mut self) {
         if !self.calls.is_empty() {
             let out = out_ident();
@@ -568,6 +566,7 @@ fn respan(ident: &Ident, span: Span) -> Ident {
     moved
 }
 
+/// `.sub` or `.0` after a name.
 fn access(part: &str, span: Span) -> TokenStream {
     match part.parse::<u32>() {
         Ok(index) => {

@@ -6,6 +6,7 @@ use quote::quote;
 
 use crate::ast::Header;
 
+/// `impl Message` for the input, its body never reached.
 pub(crate) fn stub(header: &Header<'_>) -> TokenStream {
     let Header {
         ident,

@@ -38,6 +38,7 @@ impl KindName {
         }
     }
 
+    /// The kind a key names, if it names one.
     pub(crate) fn from_key(key: &str) -> Option<KindName> {
         KindName::ALL.into_iter().find(|k| k.as_str() == key)
     }
@@ -124,6 +125,7 @@ pub(crate) enum Role {
 }
 
 impl<T> Kind<T> {
+    /// Which kind this is.
     pub(crate) fn name(&self) -> KindName {
         match self {
             Kind::Markdown { .. } => KindName::Markdown,
@@ -268,6 +270,7 @@ impl<T> Button<T> {
         }
     }
 
+    /// The button, its parts borrowed.
     pub(crate) fn as_ref(&self) -> Button<&T> {
         Button {
             title: &self.title,

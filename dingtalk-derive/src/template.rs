@@ -446,6 +446,7 @@ pub(crate) struct Placed<'a> {
     pub(crate) loops: Vec<(&'a str, &'a Name)>,
 }
 
+/// The [`Skeleton`] of a template's nodes.
 pub(crate) fn skeleton(nodes: &[Node]) -> Skeleton<'_> {
     fn walk<'a>(nodes: &'a [Node], loops: &mut Vec<(&'a str, &'a Name)>, out: &mut Skeleton<'a>) {
         for node in nodes {

@@ -159,6 +159,7 @@ fn names(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, tpl: &Template) {
     });
 }
 
+/// The candidate closest to a misspelt name, if one is close enough to be meant.
 fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (strsim::jaro_winkler(name, c), c))
@@ -199,6 +200,7 @@ fn specs(cx: &Ctxt, tpl: &Template) {
     walk(cx, tpl, &tpl.nodes);
 }
 
+/// Whether `format!` takes `spec` for a value with no other argument.
 fn valid_spec(spec: &str) -> bool {
     let mut s = spec;
     let mut chars = s.chars();
