@@ -286,7 +286,7 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<So
         }
         (text, path) => inline(text).or(path.map(Source::File)),
     };
-    // Reports the parts that are `None`.
+    // Reports the parts not written, of those listed with whether they were.
     let missing = |parts: &[(bool, &str)]| {
         let missing: Vec<&str> = parts
             .iter()
@@ -299,25 +299,26 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<So
         )
     };
     match name {
-        KindName::Markdown | KindName::ActionCard => {
-            let body = body(text, path, "text");
-            match (inline(title), body) {
-                (Some(title), Some(text)) if name == KindName::Markdown => {
-                    Ok(Kind::Markdown { title, text })
-                }
-                (Some(title), Some(text)) => Ok(Kind::ActionCard {
-                    title,
-                    text,
-                    orientation: orientation.unwrap_or(Orientation::Vertical),
-                    hide_avatar: hide_avatar.unwrap_or(false),
-                    buttons: Vec::new(),
-                }),
-                (title, text) => Err(missing(&[
-                    (title.is_some(), "`title`"),
-                    (text.is_some(), "`text` or `path`"),
-                ])),
-            }
-        }
+        KindName::Markdown => match (inline(title), body(text, path, "text")) {
+            (Some(title), Some(text)) => Ok(Kind::Markdown { title, text }),
+            (title, text) => Err(missing(&[
+                (title.is_some(), "`title`"),
+                (text.is_some(), "`text` or `path`"),
+            ])),
+        },
+        KindName::ActionCard => match (inline(title), body(text, path, "text")) {
+            (Some(title), Some(text)) => Ok(Kind::ActionCard {
+                title,
+                text,
+                orientation: orientation.unwrap_or(Orientation::Vertical),
+                hide_avatar: hide_avatar.unwrap_or(false),
+                buttons: Vec::new(),
+            }),
+            (title, text) => Err(missing(&[
+                (title.is_some(), "`title`"),
+                (text.is_some(), "`text` or `path`"),
+            ])),
+        },
         KindName::Text => match body(content, path, "content") {
             Some(content) => Ok(Kind::Text { content }),
             None => Err(missing(&[(false, "`content` or `path`")])),

@@ -55,7 +55,7 @@ impl KindName {
 
     /// The kinds whose message type has `property`, in DingTalk's order of message types, for
     /// error messages: "`text` and `markdown`".
-    pub(crate) fn those(property: impl Fn(MsgType) -> bool) -> String {
+    pub(crate) fn names_where(property: impl Fn(MsgType) -> bool) -> String {
         let names: Vec<String> = MsgType::ALL
             .into_iter()
             .filter(|&t| property(t))
@@ -363,13 +363,16 @@ mod tests {
     #[test]
     fn kinds_are_listed_by_what_their_types_allow() {
         assert_eq!(
-            KindName::those(MsgType::takes_mentions),
+            KindName::names_where(MsgType::takes_mentions),
             "`text` and `markdown`"
         );
         assert_eq!(
-            KindName::those(MsgType::has_links),
+            KindName::names_where(MsgType::has_links),
             "`link` and `action_card`"
         );
-        assert_eq!(KindName::those(MsgType::takes_buttons), "`action_card`");
+        assert_eq!(
+            KindName::names_where(MsgType::takes_buttons),
+            "`action_card`"
+        );
     }
 }

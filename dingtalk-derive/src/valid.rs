@@ -67,14 +67,14 @@ fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
             layout.span,
             format!(
                 "`pc_slide` applies to the links of {}, not `{kind}`",
-                KindName::those(MsgType::has_links)
+                KindName::names_where(MsgType::has_links)
             ),
         );
     }
     let mentions = || {
         format!(
             "DingTalk mentions only from {}",
-            KindName::those(MsgType::takes_mentions)
+            KindName::names_where(MsgType::takes_mentions)
         )
     };
     for field in &v.fields {
@@ -83,7 +83,7 @@ fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
                 field.ident,
                 format!(
                     "`#[dingtalk(buttons)]` is only for {}, not `{kind}`",
-                    KindName::those(MsgType::takes_buttons)
+                    KindName::names_where(MsgType::takes_buttons)
                 ),
             );
         }
