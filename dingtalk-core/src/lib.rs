@@ -3,6 +3,15 @@
 //!
 //! Depend on `dingtalk-bot` rather than on this crate: it re-exports everything here, with the
 //! `#[derive(Message)]` macro beside it.
+//!
+//! The client is built in layers, each using only those below it. At the bottom, the message
+//! model ([`Payload`] and its JSON), DingTalk's rules ([`spec`]), signing and [`Error`]. Above,
+//! the transport makes one HTTP attempt at a destination (a custom robot's webhook: its request,
+//! signed afresh, and what its answer means). Delivery queues checked messages and sends them
+//! within the destination's rate limit, through throttles and retries, merging an overflowing
+//! backlog into digests ([`Delivery`], [`QueuePolicy`], [`RetryPolicy`], [`Receipt`]). [`Robot`]
+//! is the public client on top: it checks each message once and hands it to delivery. [`Spread`]
+//! and the blocking client are built on [`Robot`].
 
 #![deny(missing_docs)]
 
