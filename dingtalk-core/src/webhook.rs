@@ -135,7 +135,7 @@ impl fmt::Debug for Webhook {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ErrorKind;
+    use crate::error::ErrorKind;
 
     #[test]
     fn accepts_dingtalk_and_loopback_webhooks() {
