@@ -363,6 +363,21 @@ impl Renderer<'_> {
         }
     }
 
+    /// The statements that render a section's body, which starts where the section stands.
+    fn section(
+        &self,
+        nodes: &[Node],
+        role: Role,
+        lit: &LitStr,
+        scope: &mut Scope,
+        mut position: LinkPosition,
+        at_start: bool,
+    ) -> TokenStream {
+        let mut chain = Chain::default();
+        self.nodes(nodes, role, lit, scope, &mut position, at_start, &mut chain);
+        chain.finish()
+    }
+
     /// Adds the calls that render `nodes` to `chain`.
     #[allow(clippy::too_many_arguments)] // The state of one walk, passed down it.
     fn nodes(
@@ -436,32 +451,9 @@ impl Renderer<'_> {
                         path: (!cond.rest.is_empty()).then(|| cond.rest.clone()),
                     };
                     scope.push((cond.root.clone(), binding));
-                    let mut inside = Chain::default();
-                    let mut then_position = *position;
-                    self.nodes(
-                        then,
-                        role,
-                        lit,
-                        scope,
-                        &mut then_position,
-                        first,
-                        &mut inside,
-                    );
-                    let then = inside.finish();
+                    let then = self.section(then, role, lit, scope, *position, first);
                     scope.pop();
-                    let mut inside = Chain::default();
-                    let mut otherwise_position = *position;
-                    let otherwise_first = first;
-                    self.nodes(
-                        otherwise,
-                        role,
-                        lit,
-                        scope,
-                        &mut otherwise_position,
-                        otherwise_first,
-                        &mut inside,
-                    );
-                    let otherwise = inside.finish();
+                    let otherwise = self.section(otherwise, role, lit, scope, *position, first);
                     let test = quote_spanned!(span=> __dt::Condition::held(#held));
                     let otherwise = (!otherwise.is_empty()).then(|| quote!(else { #otherwise }));
                     chain.statement(quote! {
@@ -487,18 +479,7 @@ impl Renderer<'_> {
                             path: None,
                         },
                     ));
-                    let mut inside = Chain::default();
-                    let mut body_position = *position;
-                    self.nodes(
-                        body,
-                        role,
-                        lit,
-                        scope,
-                        &mut body_position,
-                        first,
-                        &mut inside,
-                    );
-                    let body = inside.finish();
+                    let body = self.section(body, role, lit, scope, *position, first);
                     scope.pop();
                     chain.statement(quote! {
                         for #item in (#items).into_iter() {
