@@ -336,9 +336,14 @@ fn parse(cx: &Ctxt, source: Source) -> Parsed {
             match std::fs::read_to_string(&resolved) {
                 Ok(text) => (lit, Some(resolved), text),
                 Err(e) => {
+                    // Named as written: the literal's span shows where, and the path stays the
+                    // same wherever the crate is built.
                     return Err(cx.error(
                         &lit,
-                        format!("cannot read template `{}`: {e}", resolved.display()),
+                        format!(
+                            "cannot read template `{}` (relative to the crate's directory): {e}",
+                            lit.value()
+                        ),
                     ));
                 }
             }
@@ -348,7 +353,7 @@ fn parse(cx: &Ctxt, source: Source) -> Parsed {
     let text = text.replace("\r\n", "\n");
     let (nodes, errors) = template::parse(&text);
     let place = match &file {
-        Some(path) => format!("in `{}`, ", path.display()),
+        Some(_) => format!("in `{}`, ", lit.value()),
         None => String::new(),
     };
     let mut parsed = Ok(nodes);
