@@ -59,15 +59,18 @@ impl Exit {
         }
     }
 
-    fn meaning(self) -> &'static str {
-        match self {
+    fn meaning(self) -> String {
+        let meaning = match self {
             Exit::Delivered => "delivered (or, with --dry-run, the message passed every check)",
             Exit::Usage => "usage: a flag or argument is wrong",
             Exit::Config => {
                 "configuration: no webhook, a malformed webhook or secret, an unreadable config file"
             }
             Exit::Message => {
-                "the message: a required field empty, over 20,000 bytes, unreadable input or JSON"
+                return format!(
+                    "the message: a required field empty, over {} bytes, unreadable input or JSON",
+                    dingtalk_bot::spec::MAX_BODY_BYTES
+                );
             }
             Exit::Security => {
                 "DingTalk's security check: signature, timestamp, IP allowlist or keywords"
@@ -77,7 +80,8 @@ impl Exit {
             Exit::Delivery => "delivery: DingTalk could not be reached, timed out or failed",
             Exit::Refused => "any other refusal by DingTalk",
             Exit::Tool => "the tool itself could not start or write its output",
-        }
+        };
+        meaning.to_owned()
     }
 }
 

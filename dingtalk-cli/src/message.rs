@@ -3,6 +3,7 @@
 
 use std::io::Read as _;
 
+use dingtalk_bot::spec::MsgType;
 use dingtalk_bot::{ButtonOrientation, FeedLink, Payload};
 
 use crate::args::{MarkdownBody, Mentions, MessageCommand, unescape};
@@ -107,25 +108,28 @@ pub fn payload(command: &MessageCommand) -> Result<Payload, Failure> {
     })
 }
 
-/// Says on stderr which fields of a JSON message will not be sent: the library sends only
-/// what DingTalk's message table has, and its own `msgUuid`.
+/// Says on stderr which fields of a JSON message will not be sent: the library sends the
+/// `msgtype`, that type's object, and `at` where the type takes mentions (and its own
+/// `msgUuid`).
 fn warn_ignored_fields(json: &str) {
     let Ok(serde_json::Value::Object(message)) = serde_json::from_str(json) else {
         return;
     };
-    let known = [
-        "msgtype",
-        "text",
-        "link",
-        "markdown",
-        "actionCard",
-        "feedCard",
-        "at",
-    ];
+    let msgtype = message
+        .get("msgtype")
+        .and_then(|m| m.as_str())
+        .and_then(MsgType::from_wire);
+    let sent = |key: &str| match msgtype {
+        Some(msgtype) => {
+            key == "msgtype" || key == msgtype.as_str() || (key == "at" && msgtype.takes_mentions())
+        }
+        // Not a message: reading it fails, and says why.
+        None => true,
+    };
     let ignored: Vec<&str> = message
         .keys()
         .map(String::as_str)
-        .filter(|k| !known.contains(k))
+        .filter(|k| !sent(k))
         .collect();
     if !ignored.is_empty() {
         eprintln!(

@@ -228,6 +228,33 @@ async fn dry_run_prints_the_exact_body_and_a_redacted_url_and_sends_nothing() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_fields_that_will_not_be_sent_are_named() {
+    let json = r#"{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":"https://x.example"},"markdown":{},"at":{"isAtAll":true},"msgUuid":"mine"}"#;
+    let output = dingtalk(
+        "ignored",
+        &["send", "--dry-run", "json", "-"],
+        &[],
+        Some(json),
+    )
+    .await;
+    assert_eq!(status(&output), 0, "{}", stderr(&output));
+    // A link takes no mentions: `at` is not sent; nor is the other type's object.
+    assert_eq!(
+        stderr(&output),
+        "dingtalk: warning: not sent: at, markdown, msgUuid (a msgUuid is added per delivery)\n"
+    );
+    let text = r#"{"msgtype":"text","text":{"content":"x"},"at":{"isAtAll":true}}"#;
+    let output = dingtalk(
+        "ignored",
+        &["send", "--dry-run", "json", "-"],
+        &[],
+        Some(text),
+    )
+    .await;
+    assert_eq!(stderr(&output), "");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn flags_win_over_the_environment_over_the_config_file() {
     let file_robot = Sandbox::builder()
         .access_token("file")
