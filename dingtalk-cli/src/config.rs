@@ -93,8 +93,9 @@ pub fn resolve(
     let keywords = if !flags.keywords.is_empty() {
         flags.keywords.clone()
     } else if let Some(list) = env("DINGTALK_KEYWORDS") {
-        list.split([',', '，'])
+        list.split(dingtalk_bot::KEYWORD_SEPARATORS)
             .map(|k| k.trim().to_owned())
+            .filter(|k| !k.is_empty())
             .collect()
     } else {
         from_file.keywords

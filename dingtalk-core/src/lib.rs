@@ -43,7 +43,9 @@ pub use message::Message;
 pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
-pub use robot::{DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, Receipt, Robot, RobotBuilder};
+pub use robot::{
+    DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, KEYWORD_SEPARATORS, Receipt, Robot, RobotBuilder,
+};
 pub use sign::{Secret, sign, verify};
 pub use spread::Spread;
 pub use webhook::Webhook;

@@ -31,6 +31,10 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How many messages a robot queues unless told otherwise.
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1_000;
 
+/// What separates the keywords of a list such as `DINGTALK_KEYWORDS`: an ASCII or a full-width
+/// comma (`deploy, 告警，alert`). Each keyword is trimmed; empty ones are left out.
+pub const KEYWORD_SEPARATORS: [char; 2] = [',', '，'];
+
 /// A client of one custom robot.
 ///
 /// `Robot` is cheap to clone: clones share one connection pool, one queue and one rate limit.
@@ -223,7 +227,7 @@ impl RobotBuilder {
             builder = builder.secret(secret);
         }
         if let Some(keywords) = set("DINGTALK_KEYWORDS") {
-            builder = builder.keywords(keywords.split([',', '，']).map(str::trim));
+            builder = builder.keywords(keywords.split(KEYWORD_SEPARATORS));
         }
         Ok(builder)
     }
