@@ -71,31 +71,13 @@ impl Render {
     }
 
     /// A value that starts a markdown link's address: as it is, but for the characters that
-    /// could end the address and start markdown of their own (white space, `(`, `)`, `<`, `>`),
-    /// which are percent-encoded.
+    /// could end the address and start markdown of their own
+    /// ([`encode_link_destination_into`](dingtalk_spec::url::encode_link_destination_into)).
     pub fn link_address(&mut self, value: &dyn fmt::Display) -> &mut Render {
         struct Address<'a>(&'a mut String);
         impl fmt::Write for Address<'_> {
             fn write_str(&mut self, s: &str) -> fmt::Result {
-                // Every byte encoded is ASCII, so the runs between them are whole characters.
-                let mut start = 0;
-                for (i, byte) in s.bytes().enumerate() {
-                    let encoded = match byte {
-                        b' ' => "%20",
-                        b'\t' => "%09",
-                        b'\n' => "%0A",
-                        b'\r' => "%0D",
-                        b'(' => "%28",
-                        b')' => "%29",
-                        b'<' => "%3C",
-                        b'>' => "%3E",
-                        _ => continue,
-                    };
-                    self.0.push_str(&s[start..i]);
-                    self.0.push_str(encoded);
-                    start = i + 1;
-                }
-                self.0.push_str(&s[start..]);
+                dingtalk_spec::url::encode_link_destination_into(self.0, s);
                 Ok(())
             }
         }

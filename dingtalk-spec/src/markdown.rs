@@ -11,17 +11,22 @@
 //! below keep to what widely used projects have shipped for years (see the specification's
 //! "Escaping values in markdown"), so that a value shows as written and never becomes a link,
 //! an image, a heading, a list, a quote, emphasis or HTML:
-//! - `\` `*` `_` `` ` `` `[` `]` are backslash-escaped anywhere; `#`, `-`, `+` and the `.` or
-//!   `)` of `1.`/`1)` where they start a line;
+//! - `\` `*` `_` `` ` `` `[` `]` are backslash-escaped anywhere;
+//! - where a value starts a line (after indentation, `> ` or a list marker only), what would
+//!   start a block there: `#` to `######` before white space (a heading), `-` or `+` before
+//!   white space (a list item), `-` before `-` (a rule, a heading's underline), the `.` or `)`
+//!   of `1.`/`1)` before white space (an ordered list), and `=` before `=` or white space (a
+//!   heading's underline, written `&#61;`); a value in the middle of a line is escaped for none
+//!   of these, since no block starts there;
 //! - `<`, `>` and `&` become `&lt;`, `&gt;` and `&amp;`;
 //! - where they could form markup, and only there, characters outside the classic
 //!   backslash set are written as numeric references: a run of two or more `~` as `&#126;`
-//!   (strikethrough, a `~~~` fence), `|` in a value of several lines as `&#124;` (a table), and
-//!   `=` at the start of a line as `&#61;` (a heading's underline);
+//!   (strikethrough, a `~~~` fence), and `|` in a value that spans lines or starts one as
+//!   `&#124;` (a table);
 //! - indentation past three columns at the start of a line is dropped (four would start a
 //!   code block), and a tab there becomes a space;
-//! - nothing else is escaped: `!` (escaping `[` already stops an image), `.`, `:`, `#` or `-`
-//!   inside a line show as they are.
+//! - nothing else is escaped: `!` (escaping `[` already stops an image), `.`, `:`, `#`, `-` or
+//!   `+` inside a line show as they are.
 //!
 //! Values inside code spans and fences are not escaped, since escapes show literally there;
 //! the derive refuses placeholders in them instead ([`code_regions`]). Titles, text messages,
@@ -105,12 +110,14 @@ impl Breaks {
     }
 }
 
-/// `value` escaped for DingTalk's markdown, single newlines made line breaks.
+/// `value` escaped for DingTalk's markdown, single newlines made line breaks, as if it started
+/// a line (so that it is safe wherever it goes; [`escape_into`] reads where it stands).
 ///
 /// ```
 /// use dingtalk_spec::markdown::escape;
 ///
 /// assert_eq!(escape("# not a heading"), r"\# not a heading");
+/// assert_eq!(escape("#42 and -5 °C"), "#42 and -5 °C");
 /// assert_eq!(escape("[x](https://evil) *y* <b>"), r"\[x\](https://evil) \*y\* &lt;b&gt;");
 /// assert_eq!(escape("v1.2 - ok! C# 100%"), "v1.2 - ok! C# 100%");
 /// ```
@@ -120,7 +127,18 @@ pub fn escape(value: &str) -> String {
     out
 }
 
-/// Writes `value` into the markdown `out`, escaped.
+/// Writes `value` at the end of the markdown `out`, escaped for where it stands: at the start
+/// of a line (after indentation, `> ` or a list marker only), or in the middle of one.
+///
+/// ```
+/// use dingtalk_spec::markdown::{Newlines, escape_into};
+///
+/// let mut out = String::from("- ");
+/// escape_into(&mut out, "1. first", Newlines::Break);
+/// out.push_str("\n- issue ");
+/// escape_into(&mut out, "#12 - 1. first", Newlines::Break);
+/// assert_eq!(out, "- 1\\. first\n- issue #12 - 1. first");
+/// ```
 pub fn escape_into(out: &mut String, value: &str, newlines: Newlines) {
     let mut escaper = Escaper::new(out, newlines);
     // Writing into a `String` cannot fail.
@@ -131,22 +149,80 @@ pub fn escape_into(out: &mut String, value: &str, newlines: Newlines) {
 /// Where a character stands on its line, as far as block markup is concerned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Line {
-    /// Only indentation so far on this line.
+    /// Only indentation (and container markers, `> ` or `- `) so far on this line: block
+    /// markup could start here.
     Start,
+    /// `#`s at a line start, not yet written: a heading if white space or the end follows.
+    Hashes(usize),
+    /// `-`, `+` or `=` at a line start, not yet written: what follows says whether it makes a
+    /// list item, a rule or a heading's underline.
+    Mark(char),
     /// Only digits after the indentation: a `.` or `)` now may start an ordered list.
     Digits,
     /// Digits then this `.` or `)`, not yet written: a list marker if white space follows.
     Marker(char),
-    /// Anything else.
+    /// Anything else: no block markup can start on this line any more.
     Middle,
 }
 
+/// What comes after a character held at a line start.
+#[derive(Clone, Copy)]
+enum Next {
+    Char(char),
+    /// A line ending, or the end of the value (what the template writes next is not known,
+    /// so the held character is escaped as if white space followed).
+    End,
+}
+
+impl Next {
+    fn is_space(self) -> bool {
+        match self {
+            Next::Char(c) => matches!(c, ' ' | '\t'),
+            Next::End => true,
+        }
+    }
+}
+
+/// How many columns of indentation a line may have before it starts a code block.
+const MAX_INDENT: usize = 3;
+
+/// Whether a value written after `line` (the text of its line so far) stands where block
+/// markup starts, and if so how much indentation the line has: only indentation and
+/// container markers (`>`, `- `, `+ `, `* `, `1. `, `1) `) come before it.
+fn block_start(line: &str) -> Option<usize> {
+    let mut rest = line;
+    let mut indent = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+    rest = &rest[indent..];
+    while !rest.is_empty() {
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let quote_or_bullet = rest.starts_with('>')
+            || (rest.starts_with(['-', '+', '*']) && rest[1..].starts_with([' ', '\t']));
+        let marker = if quote_or_bullet {
+            1
+        } else if (1..=9).contains(&digits)
+            && rest[digits..].starts_with(['.', ')'])
+            && rest[digits + 1..].starts_with([' ', '\t'])
+        {
+            digits + 1
+        } else {
+            return None;
+        };
+        rest = &rest[marker..];
+        let space = rest.len() - rest.trim_start_matches([' ', '\t']).len();
+        // One space belongs to the marker; more is the content's indentation.
+        indent = space.saturating_sub(1);
+        rest = &rest[space..];
+    }
+    Some(indent)
+}
+
 /// Escapes markdown as it is written into a `String`, for values written with `write!`: the
-/// streaming form of [`escape_into`]. Call [`finish`](Escaper::finish) when the value is
-/// written.
+/// streaming form of [`escape_into`]. Call [`finish`](Escaper::finish) (or drop it) when the
+/// value is written: the end of a value decides how its last characters are written.
 ///
-/// Each value is escaped as if it started a line: after `- ` or `> ` in a template, a `#` or
-/// `1.` would start a block all the same, and `\#` shows as `#` anywhere.
+/// Where the value stands is read from what `out` holds already: a value that starts its line
+/// (after indentation, `> ` or a list marker only) is escaped for what could start a block
+/// there; a value in the middle of a line is not, since no block starts mid-line.
 ///
 /// ```
 /// use std::fmt::Write as _;
@@ -154,9 +230,15 @@ enum Line {
 ///
 /// let mut out = String::from("**CPU** ");
 /// let mut escaper = Escaper::new(&mut out, Newlines::Break);
-/// write!(escaper, "{}% on {}", 97, "db_1").unwrap();
+/// write!(escaper, "{}% on {} at -5 °C", 97, "db_1").unwrap();
 /// escaper.finish();
-/// assert_eq!(out, r"**CPU** 97% on db\_1");
+/// assert_eq!(out, r"**CPU** 97% on db\_1 at -5 °C");
+///
+/// let mut out = String::from("- ");
+/// let mut escaper = Escaper::new(&mut out, Newlines::Break);
+/// write!(escaper, "# not a heading").unwrap();
+/// escaper.finish();
+/// assert_eq!(out, r"- \# not a heading");
 /// ```
 #[derive(Debug)]
 pub struct Escaper<'a> {
@@ -164,9 +246,11 @@ pub struct Escaper<'a> {
     newlines: Newlines,
     /// Where this value starts in `out`.
     start: usize,
+    /// Whether the value starts its line (see [`block_start`]).
+    at_block_start: bool,
     line: Line,
-    /// Columns of indentation written on this line.
-    indent: usize,
+    /// Columns of indentation the current line may still take.
+    indent_left: usize,
     breaks: Breaks,
     /// A single `~`, not yet written: a second one makes a run.
     tilde: bool,
@@ -176,48 +260,89 @@ pub struct Escaper<'a> {
     multiline: bool,
     /// The value holds a `|`.
     pipe: bool,
+    finished: bool,
 }
 
 impl<'a> Escaper<'a> {
     /// An escaper that writes at the end of `out`.
     pub fn new(out: &'a mut String, newlines: Newlines) -> Self {
+        let line_start = out.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let indent = block_start(&out[line_start..]);
         Escaper {
             start: out.len(),
             out,
             newlines,
-            line: Line::Start,
-            indent: 0,
+            at_block_start: indent.is_some(),
+            line: if indent.is_some() {
+                Line::Start
+            } else {
+                Line::Middle
+            },
+            indent_left: MAX_INDENT.saturating_sub(indent.unwrap_or(MAX_INDENT)),
             breaks: Breaks::default(),
             tilde: false,
             tilde_run: false,
             multiline: false,
             pipe: false,
+            finished: false,
         }
     }
 
-    /// Writes what the end of the value decides: a list marker it ends with, a held `~` or
-    /// line ending, and `|` as references in a value of several lines.
-    pub fn finish(mut self) {
-        self.end_marker(true);
+    /// Writes what the end of the value decides: a character held at a line start, a held `~`
+    /// or line ending, and `|` as references where it could make a table.
+    pub fn finish(self) {
+        // Dropping does it.
+    }
+
+    fn complete(&mut self) {
+        if std::mem::replace(&mut self.finished, true) {
+            return;
+        }
+        self.resolve(Next::End);
         self.end_tildes();
         self.breaks.flush(self.out);
-        if self.multiline && self.pipe {
+        // A table needs a `|` at a line start and a row of `-|-` below it: a value that spans
+        // lines, or starts one, could make both.
+        if (self.multiline || self.at_block_start) && self.pipe {
             let escaped = self.out[self.start..].replace('|', "&#124;");
             self.out.truncate(self.start);
             self.out.push_str(&escaped);
         }
     }
 
-    /// A `.` or `)` held after digits: escaped if it could make a list marker, which it can
-    /// when white space or the end of the value (or line) follows.
-    fn end_marker(&mut self, before_space: bool) {
-        if let Line::Marker(marker) = self.line {
-            if before_space {
-                self.out.push('\\');
+    /// Writes the character held at a line start, escaped if what comes `next` makes it markup.
+    fn resolve(&mut self, next: Next) {
+        let out = &mut *self.out;
+        match self.line {
+            Line::Hashes(n) => {
+                // `#` to `######` then white space: a heading. One `\` stops the whole run.
+                if next.is_space() {
+                    out.push('\\');
+                }
+                out.extend(std::iter::repeat_n('#', n));
             }
-            self.out.push(marker);
-            self.line = Line::Middle;
+            Line::Mark(mark) => {
+                let markup = next.is_space()
+                    // `--` may underline a heading, `---` make a rule; `==` underline one.
+                    || (matches!(mark, '-' | '=') && matches!(next, Next::Char(c) if c == mark));
+                match (mark, markup) {
+                    ('=', true) => out.push_str("&#61;"),
+                    (_, true) => {
+                        out.push('\\');
+                        out.push(mark);
+                    }
+                    (_, false) => out.push(mark),
+                }
+            }
+            Line::Marker(marker) => {
+                if next.is_space() {
+                    out.push('\\');
+                }
+                out.push(marker);
+            }
+            Line::Start | Line::Digits | Line::Middle => return,
         }
+        self.line = Line::Middle;
     }
 
     fn end_tildes(&mut self) {
@@ -231,42 +356,65 @@ impl<'a> Escaper<'a> {
     fn push(&mut self, c: char) {
         if matches!(c, '\n' | '\r') {
             // What the line ending ends is written before it.
-            self.end_marker(true);
+            self.resolve(Next::End);
             self.end_tildes();
         }
         if self.breaks.take(self.out, c, self.newlines) {
             self.multiline = true;
             self.line = Line::Start;
-            self.indent = 0;
+            self.indent_left = MAX_INDENT;
             return;
         }
         self.breaks.flush(self.out);
         if c != '~' {
             self.end_tildes();
         }
-        self.end_marker(matches!(c, ' ' | '\t'));
-        let line = std::mem::replace(&mut self.line, Line::Middle);
+        // A run held at a line start goes on.
+        match (self.line, c) {
+            (Line::Hashes(n), '#') => {
+                self.line = Line::Hashes(n + 1);
+                return;
+            }
+            (Line::Digits, '0'..='9') => {
+                self.out.push(c);
+                return;
+            }
+            (Line::Digits, '.' | ')') => {
+                self.line = Line::Marker(c);
+                return;
+            }
+            (Line::Digits, _) => self.line = Line::Middle,
+            _ => self.resolve(Next::Char(c)),
+        }
+        if self.line == Line::Start {
+            match c {
+                // Four columns of indentation would start a code block: the rest is dropped,
+                // which shows the same, as a paragraph shows no indentation.
+                ' ' | '\t' => {
+                    if self.indent_left > 0 {
+                        self.out.push(' ');
+                        self.indent_left -= 1;
+                    }
+                    return;
+                }
+                '#' => {
+                    self.line = Line::Hashes(1);
+                    return;
+                }
+                '-' | '+' | '=' => {
+                    self.line = Line::Mark(c);
+                    return;
+                }
+                '0'..='9' => {
+                    self.out.push(c);
+                    self.line = Line::Digits;
+                    return;
+                }
+                _ => self.line = Line::Middle,
+            }
+        }
         let out = &mut *self.out;
         match c {
-            // Four columns of indentation would start a code block: the rest is dropped,
-            // which shows the same in a paragraph, where indentation is not shown anyway.
-            ' ' | '\t' if line == Line::Start => {
-                if self.indent < 3 {
-                    out.push(' ');
-                    self.indent += 1;
-                }
-                self.line = Line::Start;
-            }
-            '#' | '-' | '+' if line == Line::Start => {
-                out.push('\\');
-                out.push(c);
-            }
-            '=' if line == Line::Start => out.push_str("&#61;"),
-            '0'..='9' if line != Line::Middle => {
-                out.push(c);
-                self.line = Line::Digits;
-            }
-            '.' | ')' if line == Line::Digits => self.line = Line::Marker(c),
             '\\' | '*' | '_' | '[' | ']' | '`' => {
                 out.push('\\');
                 out.push(c);
@@ -287,6 +435,12 @@ impl<'a> Escaper<'a> {
             }
             c => out.push(c),
         }
+    }
+}
+
+impl Drop for Escaper<'_> {
+    fn drop(&mut self) {
+        self.complete();
     }
 }
 
@@ -410,13 +564,21 @@ fn is_rule(line: &str) -> bool {
     count >= 3
 }
 
-/// `| a | b |`, or a delimiter row such as `|---|:--:|` or `--- | ---`.
+/// `| a | b |`, or a delimiter row such as `|---|:--:|`, `--- | ---` or `-|-` (GFM's
+/// delimiter row: cells of `-` with an optional `:` either side, between `|`s).
 fn is_table_row(line: &str) -> bool {
+    let cells: Vec<&str> = line
+        .trim()
+        .trim_start_matches('|')
+        .trim_end_matches('|')
+        .split('|')
+        .map(str::trim)
+        .collect();
     let delimiter = line.contains('|')
-        && line.contains("---")
-        && line
-            .chars()
-            .all(|c| matches!(c, '|' | '-' | ':' | ' ' | '\t'));
+        && cells.iter().all(|cell| {
+            let dashes = cell.trim_start_matches(':').trim_end_matches(':');
+            !dashes.is_empty() && dashes.bytes().all(|b| b == b'-')
+        });
     let piped = line.len() > 1 && line.starts_with('|') && line.ends_with('|');
     delimiter || piped
 }

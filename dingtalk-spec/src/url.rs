@@ -70,6 +70,39 @@ pub fn encode_component_into(out: &mut String, value: &str) {
     }
 }
 
+/// Writes `url` into `out` as a markdown link's address (`[text](<here>)`): as it is, but for
+/// the bytes that could end the address early and start markdown of their own (white space,
+/// `(`, `)`, `<`, `>`, and `\`, which would escape the closing parenthesis), which are
+/// percent-encoded.
+///
+/// ```
+/// let mut out = String::from("[logs](");
+/// dingtalk_spec::url::encode_link_destination_into(&mut out, "https://x/a b) ![i](https://evil\\");
+/// assert_eq!(out, "[logs](https://x/a%20b%29%20![i]%28https://evil%5C");
+/// ```
+pub fn encode_link_destination_into(out: &mut String, url: &str) {
+    // Every byte encoded is ASCII, so the runs between them are whole characters.
+    let mut start = 0;
+    for (i, byte) in url.bytes().enumerate() {
+        let encoded = match byte {
+            b' ' => "%20",
+            b'\t' => "%09",
+            b'\n' => "%0A",
+            b'\r' => "%0D",
+            b'(' => "%28",
+            b')' => "%29",
+            b'<' => "%3C",
+            b'>' => "%3E",
+            b'\\' => "%5C",
+            _ => continue,
+        };
+        out.push_str(&url[start..i]);
+        out.push_str(encoded);
+        start = i + 1;
+    }
+    out.push_str(&url[start..]);
+}
+
 /// `url` made to open inside DingTalk: in the desktop side panel with `pc_slide`, in the
 /// browser without.
 ///

@@ -72,13 +72,21 @@ const CONTEXTS: &[&str] = &[
     "a\n{}\nb",
     "a\n\n{}\n\nb",
     "see [{}](https://x.example)",
+    "a | b\n{}",
+    "text\n\n  {}",
+    "> - {}",
 ];
 
-fn in_context(context: &str, value: &str) -> String {
+/// The template split around its value, the text before with its line breaks made.
+fn split(context: &str) -> (String, String) {
     let (before, after) = context.split_once("{}").unwrap();
-    let mut out = hard_line_breaks(before);
+    (hard_line_breaks(before), hard_line_breaks(after))
+}
+
+fn in_context(context: &str, value: &str) -> String {
+    let (mut out, after) = split(context);
     escape_into(&mut out, value, Newlines::Break);
-    out.push_str(&hard_line_breaks(after));
+    out.push_str(&after);
     out
 }
 
@@ -100,37 +108,50 @@ fn assert_safe(value: &str) {
             "{value:?} in {context:?} made {made:?}: {escaped:?}"
         );
         let mut want = context.replace("{}", value);
-        want.retain(|c| !c.is_whitespace() && !"#>-*[]()".contains(c));
+        want.retain(|c| !c.is_whitespace() && !"#>-*[]()|".contains(c));
         let mut got = shown(&escaped);
-        got.retain(|c| !"#>-*[]()".contains(c));
+        got.retain(|c| !"#>-*[]()|".contains(c));
         // The context's own markup aside, the reader sees exactly the value.
         let want = want.replace("1.", "").replace("https://x.example", "");
         let got = got.replace("1.", "").replace("https://x.example", "");
         assert_eq!(got, want, "{value:?} in {context:?} shows {escaped:?}");
+        assert_escapes_needed(context, value);
     }
     assert!(
         !escape(value).contains("~~"),
         "{value:?} keeps a run of `~`: {:?}",
         escape(value)
     );
-    assert_escapes_needed(value);
 }
 
-/// Every escape in `escape(value)` is one the rules of the module call for, at that place.
-fn assert_escapes_needed(value: &str) {
-    let out = escape(value);
+/// Every escape `value` gets in `context` is one the rules of the module call for, at that
+/// place: the rules are restated here from CommonMark's, char by char.
+fn assert_escapes_needed(context: &str, value: &str) {
+    let (before, _) = split(context);
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let context_indent = block_start(&before[line_start..]);
+    let mut out = before.clone();
+    escape_into(&mut out, value, Newlines::Break);
+    let out = &out[before.len()..];
     let value: String = value.replace("\r\n", "\n").replace('\r', "\n");
     let multiline = value.contains('\n');
     let chars: Vec<char> = value.chars().collect();
-    // Whether chars[i] stands where a line starts (after indentation only).
+    // Whether chars[i] stands where a block could start: after indentation only, on a line of
+    // the value's own, or on its first line when the value starts its line.
     let at_line_start = |i: usize| {
-        chars[..i]
-            .iter()
-            .rev()
-            .take_while(|&&c| c != '\n')
-            .all(|&c| c == ' ' || c == '\t')
+        let mut j = i;
+        while j > 0 && matches!(chars[j - 1], ' ' | '\t') {
+            j -= 1;
+        }
+        if j == 0 {
+            context_indent.is_some()
+        } else {
+            chars[j - 1] == '\n'
+        }
     };
-    let mut rest = out.as_str();
+    // What follows chars[i] is white space, a line's end or the value's end.
+    let space_after = |i: usize| chars.get(i + 1).is_none_or(|c| c.is_whitespace());
+    let mut rest = out;
     let mut i = 0; // index into chars
     while !rest.is_empty() {
         if let Some(after) = rest.strip_prefix("  \n") {
@@ -175,26 +196,33 @@ fn assert_escapes_needed(value: &str) {
         let needed = match (unit, stands_for) {
             ("as is", _) => true,
             ("backslash", '\\' | '*' | '_' | '`' | '[' | ']') => true,
-            ("backslash", '#' | '-' | '+') => at_line_start(i),
+            ("backslash", '#') => {
+                let run = chars[i..].iter().take_while(|&&c| c == '#').count();
+                at_line_start(i) && space_after(i + run - 1)
+            }
+            ("backslash", '-') => {
+                at_line_start(i) && (space_after(i) || chars.get(i + 1) == Some(&'-'))
+            }
+            ("backslash", '+') => at_line_start(i) && space_after(i),
             ("backslash", '.' | ')') => {
                 let digits = chars[..i]
                     .iter()
                     .rev()
                     .take_while(|c| c.is_ascii_digit())
                     .count();
-                digits > 0
-                    && at_line_start(i - digits)
-                    && chars.get(i + 1).is_none_or(|c| c.is_whitespace())
+                digits > 0 && at_line_start(i - digits) && space_after(i)
             }
             ("reference", '<' | '>' | '&') => true,
             ("reference", '~') => chars.get(i + 1) == Some(&'~') || (i > 0 && chars[i - 1] == '~'),
-            ("reference", '|') => multiline,
-            ("reference", '=') => at_line_start(i),
+            ("reference", '|') => multiline || context_indent.is_some(),
+            ("reference", '=') => {
+                at_line_start(i) && (space_after(i) || chars.get(i + 1) == Some(&'='))
+            }
             _ => false,
         };
         assert!(
             needed,
-            "{value:?} → {out:?}: the {unit} escape of `{stands_for}` at {i} is not needed"
+            "{value:?} in {context:?} → {out:?}: the {unit} escape of `{stands_for}` at {i} is not needed"
         );
         i += 1;
         rest = &rest[len..];
@@ -235,6 +263,14 @@ fn no_value_can_inject_markdown() {
         "1.",
         "1.\n2)",
         "end with 3.",
+        "#",
+        "a\n-",
+        "a\n--",
+        "a\n=",
+        "x|y",
+        ":-|:-",
+        "|-|-|",
+        "  code",
     ] {
         assert_safe(value);
     }
@@ -243,14 +279,23 @@ fn no_value_can_inject_markdown() {
 #[test]
 fn no_escape_where_none_is_needed() {
     for value in [
-        "v1.2 - ok! C# 100% a~b x|y 1+1=2",
+        "v1.2 - ok! C# 100% a~b 1+1=2",
         "e-mail: a.b (c) {d} 'e' \"f\" ~ 3.5 / ; : ?",
         "多字节文本，没有标记。",
         "price: $5 #1 issue",
         "3.5 and v1.2",
+        "#123 -5 +86 =x 1.5",
     ] {
         assert_eq!(escape(value), value);
     }
+    // In the middle of a line no block can start: nothing at a line start is escaped there.
+    let mut out = String::from("temp: ");
+    escape_into(
+        &mut out,
+        "-5 on +86 db-1, issue #123, 1. done, x|y",
+        Newlines::Break,
+    );
+    assert_eq!(out, "temp: -5 on +86 db-1, issue #123, 1. done, x|y");
 }
 
 #[test]
@@ -270,7 +315,7 @@ fn escapes_exactly() {
             "~a~ ~~b~~ ~~~",
             "~a~ &#126;&#126;b&#126;&#126; &#126;&#126;&#126;",
         ),
-        ("a | b", "a | b"),
+        ("a | b", "a &#124; b"),
         ("a | b\nc", "a &#124; b  \nc"),
         ("a\n= b", "a  \n&#61; b"),
         ("x = 1", "x = 1"),
@@ -281,9 +326,49 @@ fn escapes_exactly() {
     for (value, want) in cases {
         assert_eq!(escape(value), want, "{value:?}");
     }
+    for (value, _) in cases {
+        assert_safe(value);
+    }
     let mut out = String::new();
     escape_into(&mut out, "a\nb", Newlines::Preserve);
     assert_eq!(out, "a\nb");
+}
+
+#[test]
+fn an_escaper_dropped_unfinished_still_writes_its_end() {
+    use std::fmt::Write as _;
+    let mut out = String::from("v ");
+    {
+        let mut escaper = Escaper::new(&mut out, Newlines::Break);
+        write!(escaper, "1. x~").unwrap();
+    }
+    assert_eq!(out, "v 1. x~");
+    let mut out = String::new();
+    {
+        let mut escaper = Escaper::new(&mut out, Newlines::Break);
+        write!(escaper, "1.").unwrap();
+    }
+    assert_eq!(out, "1\\.");
+}
+
+#[test]
+fn where_a_value_stands_is_read_from_the_text_before_it() {
+    for (line, want) in [
+        ("", Some(0)),
+        ("  ", Some(2)),
+        ("- ", Some(0)),
+        ("> - ", Some(0)),
+        (">", Some(0)),
+        ("1.  ", Some(1)),
+        ("12) ", Some(0)),
+        ("text ", None),
+        ("**", None),
+        ("-x", None),
+        ("1.x", None),
+        ("### ", None),
+    ] {
+        assert_eq!(block_start(line), want, "{line:?}");
+    }
 }
 
 #[test]
@@ -339,10 +424,18 @@ fn unrendered_markdown_is_found_once_per_piece() {
     for not in ["--", "- item", "-*-", "x---"] {
         assert!(!is_rule(not), "{not}");
     }
-    for row in ["| a | b |", "|---|---|", "--- | ---", "|:--:|"] {
+    for row in [
+        "| a | b |",
+        "|---|---|",
+        "--- | ---",
+        "|:--:|",
+        "-|-",
+        ":-|:-",
+        "- | :-:",
+    ] {
         assert!(is_table_row(row), "{row}");
     }
-    for not in ["a | b", "|", "x"] {
+    for not in ["a | b", "|", "x", "- a | b", "-- x"] {
         assert!(!is_table_row(not), "{not}");
     }
     assert!(!has_strikethrough("a ~~ b"));
