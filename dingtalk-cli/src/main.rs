@@ -3,8 +3,8 @@
 //! checks, retries and typed errors are the library's.
 //!
 //! `args.rs` is the command line, `exit.rs` the exit statuses and what each means,
-//! `message.rs` builds the message to send, `config.rs` finds the robot, `sandbox.rs` runs the
-//! local endpoint.
+//! `message.rs` builds the message to send, `config.rs` finds the robot, `output.rs` writes
+//! standard output, `sandbox.rs` runs the local endpoint.
 
 // The doc comments of the command-line types are clap's `--help` text, written for a
 // terminal, not rustdoc markup.
@@ -14,6 +14,7 @@ mod args;
 mod config;
 mod exit;
 mod message;
+mod output;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -24,23 +25,7 @@ use dingtalk_bot::{RetryPolicy, Robot, RobotBuilder};
 
 use crate::args::{Cli, Command, MessageCommand, RobotArgs};
 use crate::exit::{Exit, Failure};
-
-/// Writes to standard output. A reader that went away (`| head`) is no failure.
-pub fn out(text: &str) -> Result<(), Failure> {
-    use std::io::Write as _;
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::new(
-            Exit::Tool,
-            format!("cannot write to standard output: {e}"),
-        )),
-    }
-}
+use crate::output::out;
 
 /// The robot these flags, the environment and the config file describe.
 struct Resolved {

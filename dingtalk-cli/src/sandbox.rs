@@ -10,7 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::args::RobotArgs;
 use crate::config;
 use crate::exit::{Exit, Failure};
-use crate::out;
+use crate::output::out;
 
 pub async fn run(
     addr: SocketAddr,

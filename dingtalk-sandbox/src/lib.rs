@@ -32,30 +32,35 @@
 
 #![deny(missing_docs)]
 
+mod endpoint;
 mod rules;
 mod server;
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use dingtalk_core::Payload;
 use dingtalk_core::spec;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
+
+use crate::endpoint::{Chaos, Endpoint, History, SeenUuids, State};
+pub use crate::endpoint::{Exchange, Fault, Received};
 
 /// The access_token a sandbox answers to unless given another.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
 
 /// How many accepted messages, answered requests and `msgUuid`s a sandbox remembers unless
 /// [configured](SandboxBuilder::history) otherwise: the oldest are forgotten first, so that a
-/// long-running sandbox holds bounded memory.
+/// long-running sandbox holds bounded memory. A message is kept twice (its body as sent and
+/// as read) and its answer once more, so at DingTalk's largest body, 20,000 bytes, the
+/// history holds at most about 60 MB; typical messages of a kilobyte, a few megabytes.
 ///
 /// **Chosen:** DingTalk does not say how long it remembers a `msgUuid` to deliver a message
 /// once; the sandbox remembers the latest this many, far more than any retry needs.
-pub const DEFAULT_HISTORY: usize = 10_000;
+pub const DEFAULT_HISTORY: usize = 1_000;
 
 /// A running sandbox. It stops serving when dropped.
 pub struct Sandbox {
@@ -74,234 +79,6 @@ pub struct SandboxBuilder {
     rate_max: u32,
     rate_window: Duration,
     penalty: Duration,
-}
-
-/// A message the sandbox accepted.
-#[derive(Clone, Debug)]
-pub struct Received {
-    payload: Payload,
-    raw: String,
-    json: serde_json::Value,
-    msg_uuid: Option<String>,
-    at: SystemTime,
-}
-
-impl Received {
-    /// The message, as this crate reads it.
-    pub fn payload(&self) -> &Payload {
-        &self.payload
-    }
-
-    /// The body exactly as it was sent.
-    pub fn raw(&self) -> &str {
-        &self.raw
-    }
-
-    /// The body as JSON.
-    pub fn json(&self) -> &serde_json::Value {
-        &self.json
-    }
-
-    /// Its `msgUuid`, if the sender gave one.
-    pub fn msg_uuid(&self) -> Option<&str> {
-        self.msg_uuid.as_deref()
-    }
-
-    /// When it arrived.
-    pub fn received_at(&self) -> SystemTime {
-        self.at
-    }
-}
-
-/// A failure the sandbox plays instead of answering, set up with [`Sandbox::fail_next`].
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Fault {
-    /// Answers with this HTTP status (a 5xx, say) and a short plain-text body. A number that
-    /// is not an HTTP status (outside 100–999) is answered as 500.
-    Status(u16),
-    /// Reads the request, then closes the connection without an answer.
-    Drop,
-    /// Handles the request as usual (accepting the message, if it passes), then waits this
-    /// long before answering: a client that gives up sooner has lost the answer, not the
-    /// message.
-    Delay(Duration),
-    /// Answers HTTP 200 with this `errcode` and `errmsg`, accepting nothing.
-    Answer {
-        /// DingTalk's error code.
-        errcode: i64,
-        /// DingTalk's error message.
-        errmsg: String,
-    },
-}
-
-impl Fault {
-    /// [`Fault::Answer`] with this `errcode` and `errmsg`.
-    pub fn answer(errcode: i64, errmsg: impl Into<String>) -> Fault {
-        Fault::Answer {
-            errcode,
-            errmsg: errmsg.into(),
-        }
-    }
-}
-
-/// One request the sandbox answered, and how.
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub struct Exchange {
-    /// The HTTP method.
-    pub method: String,
-    /// The path, without the query (which holds the access_token).
-    pub path: String,
-    /// The HTTP status answered; `None` when the connection was dropped.
-    pub status: Option<u16>,
-    /// The `errcode` answered, for robot requests.
-    pub errcode: Option<i64>,
-    /// The `errmsg` answered, for robot requests.
-    pub errmsg: Option<String>,
-    /// The accepted message, when there is one.
-    pub payload: Option<Payload>,
-    /// The fault played, when one was.
-    pub fault: Option<Fault>,
-    /// Whether the message's `msgUuid` had been delivered already: acknowledged, not posted.
-    pub duplicate: bool,
-}
-
-impl std::fmt::Display for Exchange {
-    /// One line: `POST /robot/send 200 errcode=0 ok markdown`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.method, self.path)?;
-        match self.status {
-            Some(status) => write!(f, " {status}")?,
-            None => f.write_str(" dropped")?,
-        }
-        if let Some(code) = self.errcode {
-            write!(f, " errcode={code}")?;
-        }
-        if let Some(msg) = &self.errmsg {
-            write!(f, " {msg}")?;
-        }
-        if let Some(payload) = &self.payload {
-            write!(f, " msgtype={}", payload.msgtype())?;
-        }
-        if self.duplicate {
-            f.write_str(" (duplicate msgUuid: not posted again)")?;
-        }
-        if let Some(fault) = &self.fault {
-            write!(f, " (fault: {fault:?})")?;
-        }
-        Ok(())
-    }
-}
-
-/// What the sandbox's handle and its server share: the robot it plays, what it remembers, and
-/// the stream of answers.
-struct Endpoint {
-    robot: rules::RobotSettings,
-    state: Mutex<State>,
-    connections: AtomicUsize,
-    events: broadcast::Sender<Exchange>,
-}
-
-struct State {
-    limiter: rules::RateLimiter,
-    faults: VecDeque<Fault>,
-    received: History<Received>,
-    exchanges: History<Exchange>,
-    msg_uuids: SeenUuids,
-    chaos: Option<Chaos>,
-}
-
-/// The latest `limit` items, oldest first.
-struct History<T> {
-    items: VecDeque<T>,
-    limit: usize,
-}
-
-impl<T: Clone> History<T> {
-    fn new(limit: usize) -> Self {
-        History {
-            items: VecDeque::new(),
-            limit,
-        }
-    }
-
-    fn push(&mut self, item: T) {
-        if self.items.len() == self.limit {
-            self.items.pop_front();
-        }
-        if self.limit > 0 {
-            self.items.push_back(item);
-        }
-    }
-
-    fn to_vec(&self) -> Vec<T> {
-        self.items.iter().cloned().collect()
-    }
-}
-
-/// The latest `limit` `msgUuid`s delivered, to acknowledge a repeat without posting it again.
-struct SeenUuids {
-    set: HashSet<String>,
-    order: VecDeque<String>,
-    limit: usize,
-}
-
-impl SeenUuids {
-    fn new(limit: usize) -> Self {
-        SeenUuids {
-            set: HashSet::new(),
-            order: VecDeque::new(),
-            limit,
-        }
-    }
-
-    /// Remembers `uuid`; whether it was new.
-    fn insert(&mut self, uuid: &str) -> bool {
-        if self.set.contains(uuid) {
-            return false;
-        }
-        if self.order.len() == self.limit
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.set.remove(&oldest);
-        }
-        if self.limit > 0 {
-            self.set.insert(uuid.to_owned());
-            self.order.push_back(uuid.to_owned());
-        }
-        true
-    }
-}
-
-/// Faults played at random, set up with [`Sandbox::fail_randomly`].
-struct Chaos {
-    rng: fastrand::Rng,
-    probability: f64,
-    faults: Vec<Fault>,
-}
-
-impl State {
-    /// The fault to play on the next robot request: the next one set up, else one by chance.
-    fn next_fault(&mut self) -> Option<Fault> {
-        if let Some(fault) = self.faults.pop_front() {
-            return Some(fault);
-        }
-        let chaos = self.chaos.as_mut()?;
-        if chaos.faults.is_empty() || chaos.rng.f64() >= chaos.probability {
-            return None;
-        }
-        let i = chaos.rng.usize(..chaos.faults.len());
-        Some(chaos.faults[i].clone())
-    }
-}
-
-impl Endpoint {
-    fn state(&self) -> MutexGuard<'_, State> {
-        // A panic elsewhere while the lock was held leaves the records consistent enough to
-        // read: every update is a single push or pop.
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
 impl Sandbox {

@@ -194,8 +194,6 @@ pub(crate) struct Accepted {
     pub payload: Payload,
     /// The body exactly as sent.
     pub raw: String,
-    /// The body as JSON.
-    pub json: serde_json::Value,
     pub msg_uuid: Option<String>,
 }
 
@@ -231,7 +229,6 @@ fn read_body(body: &[u8]) -> Result<Accepted, Violation> {
     Ok(Accepted {
         payload,
         raw: raw.to_owned(),
-        json,
         msg_uuid,
     })
 }

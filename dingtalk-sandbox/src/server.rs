@@ -14,8 +14,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
+use crate::endpoint::{Endpoint, Exchange, Fault, Received};
 use crate::rules::{self, Refusal};
-use crate::{Endpoint, Exchange, Fault, Received};
 use dingtalk_core::spec;
 
 /// Bodies past this are drained without being kept: far over DingTalk's limit, they are
@@ -92,7 +92,7 @@ async fn handle(
                 .received
                 .items
                 .iter()
-                .map(|r| r.json().clone())
+                .map(|r| r.json())
                 .collect();
             Ok(json(StatusCode::OK, serde_json::Value::Array(bodies)))
         }
@@ -196,7 +196,6 @@ async fn robot_send(
         state.received.push(Received {
             payload: accepted.payload,
             raw: accepted.raw,
-            json: accepted.json,
             msg_uuid: accepted.msg_uuid,
             at: std::time::SystemTime::now(),
         });
