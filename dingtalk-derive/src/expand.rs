@@ -175,30 +175,20 @@ fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>
     if v.options.at_all {
         mentions.push(quote!(.at_all()));
     }
-    let message = match kind {
+    // Every template rendered in the role `Kind::try_map` gives it: the roles are stated there.
+    let message = match kind.as_ref().map(|template, role| r.render(template, role)) {
         Kind::Markdown { title, text } => {
-            let title = r.render(title, Role::Plain);
-            let text = r.render(text, Role::Markdown);
             quote!(__dt::Payload::markdown(#title, #text) #( #mentions )*)
         }
-        Kind::Text { content } => {
-            let content = r.render(content, Role::Plain);
-            quote!(__dt::Payload::text(#content) #( #mentions )*)
-        }
+        Kind::Text { content } => quote!(__dt::Payload::text(#content) #( #mentions )*),
         Kind::Link {
             title,
             text,
             message_url,
             pic_url,
         } => {
-            let title = r.render(title, Role::Plain);
-            let text = r.render(text, Role::Plain);
-            let url = r.render(message_url, Role::Url);
-            let pic = pic_url.as_ref().map(|p| {
-                let p = r.render(p, Role::Url);
-                quote!(.pic_url(#p))
-            });
-            quote!(__dt::Payload::link(#title, #text, #url) #pic)
+            let pic = pic_url.map(|p| quote!(.pic_url(#p)));
+            quote!(__dt::Payload::link(#title, #text, #message_url) #pic)
         }
         Kind::ActionCard {
             title,
@@ -207,15 +197,12 @@ fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>
             hide_avatar,
             buttons,
         } => {
-            let title = r.render(title, Role::Plain);
-            let text = r.render(text, Role::Markdown);
             let orientation = match orientation {
                 Orientation::Horizontal => quote!(Horizontal),
                 Orientation::Vertical => quote!(Vertical),
             };
             let statics = buttons.iter().map(|b| {
-                let t = r.render(&b.title, Role::Plain);
-                let u = r.render(&b.url, Role::Url);
+                let (t, u) = (&b.title, &b.url);
                 quote!(.button(#t, #u))
             });
             let dynamic: Vec<TokenStream> = v
