@@ -25,7 +25,6 @@ fn markup(markdown: &str) -> Vec<&'static str> {
                 Tag::Item => "item",
                 Tag::Emphasis => "emphasis",
                 Tag::Strong => "strong",
-                Tag::Strikethrough => "strikethrough",
                 Tag::Link { .. } => "link",
                 Tag::Image { .. } => "image",
                 Tag::Table(_) => "table",
