@@ -357,7 +357,10 @@ async fn final_failures_reach_the_hook_and_the_fallback_robot() {
         .build()
         .unwrap();
     sandbox.fail_next(1, Fault::answer(400_106, "机器人不存在"));
-    let e = robot.send(&Payload::text("disk full")).await.unwrap_err();
+    let e = robot
+        .send(&Payload::text("disk full\non db_1"))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::RobotNotFound);
     assert_eq!(
         *seen.lock().unwrap(),
@@ -374,8 +377,9 @@ async fn final_failures_reach_the_hook_and_the_fallback_robot() {
         "A message to alerts was not delivered"
     );
     let text = notice["markdown"]["text"].as_str().unwrap();
+    // The preview is quoted line by line, each a line of its own, escaped to show as written.
     assert!(
-        text.contains("机器人不存在") && text.contains("> disk full"),
+        text.contains("机器人不存在") && text.ends_with("\n\n> disk full  \n> on db\\_1"),
         "{text}"
     );
 }
@@ -425,9 +429,9 @@ async fn failure_notices_never_wait_for_a_busy_fallback() {
     // waiting for room.
     fallback.flush(Duration::from_secs(5)).await.unwrap();
     let received = ops.received();
-    let notices: Vec<&str> = received[1..]
+    let notices: Vec<String> = received[1..]
         .iter()
-        .map(|r| r.json()["markdown"]["text"].as_str().unwrap())
+        .map(|r| r.json()["markdown"]["text"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(notices.len(), 2);
     assert!(notices[0].contains("> lost 0"), "{}", notices[0]);

@@ -1,5 +1,6 @@
 //! Every message type serializes to exactly DingTalk's JSON, and reads back leniently.
 
+use dingtalk_bot::spec::{Content, MsgType};
 use dingtalk_bot::{Button, ButtonOrientation, FeedLink, Message, Payload};
 use serde_json::{Value, json};
 
@@ -155,6 +156,79 @@ fn reads_back_what_it_writes() {
     // With a mention added on the way out, the JSON still reads back to the same JSON.
     let added = Payload::text("a").at_mobiles(["1"]).into_payload_json();
     assert_eq!(Payload::from_json(&added).unwrap().to_json(), added);
+}
+
+/// A payload of every type with every field filled, each with a value of its own.
+fn every_field_filled() -> Vec<Payload> {
+    vec![
+        Payload::text("content @1").at_mobiles(["1"]).into(),
+        Payload::link("link title", "link text", "https://message")
+            .pic_url("https://picture")
+            .into(),
+        Payload::markdown("markdown title", "markdown text\n\n@u")
+            .at_user_ids(["u"])
+            .into(),
+        Payload::action_card("card title", "card text")
+            .button("single title", "https://single")
+            .into(),
+        Payload::action_card("cards title", "cards text")
+            .button("button 0", "https://button/0")
+            .button("button 1", "https://button/1")
+            .orientation(ButtonOrientation::Horizontal)
+            .hide_avatar(true)
+            .into(),
+        Payload::feed_card()
+            .link("entry 0", "https://entry/0", "https://entry/0.png")
+            .link("entry 1", "https://entry/1", "https://entry/1.png")
+            .into(),
+    ]
+}
+
+#[test]
+fn every_field_is_in_the_json_where_the_spec_names_it() {
+    // The spec names each field (`Field::json_name`, `MsgType::as_str`); serde writes them:
+    // a name changed on one side only fails here.
+    let payloads = every_field_filled();
+    let types: Vec<MsgType> = payloads.iter().map(Payload::msgtype).collect();
+    assert!(MsgType::ALL.iter().all(|t| types.contains(t)), "{types:?}");
+    for payload in &payloads {
+        let json: Value = serde_json::from_str(&payload.to_json()).unwrap();
+        let msgtype = payload.msgtype().as_str();
+        assert_eq!(json["msgtype"], msgtype);
+        let object = json[msgtype]
+            .as_object()
+            .unwrap_or_else(|| panic!("{json}"));
+        let mut named = Vec::new();
+        payload.with_fields(|fields| {
+            for f in fields.iter() {
+                let at = match (f.field.list(), f.index) {
+                    (Some(list), Some(i)) => &object[list.json_name()][i][f.field.json_name()],
+                    (None, None) => &object[f.field.json_name()],
+                    _ => panic!("{f:?}"),
+                };
+                match f.field.content() {
+                    Content::List => assert!(
+                        at.as_array().is_some_and(|entries| !entries.is_empty()),
+                        "{}: {json}",
+                        f.path()
+                    ),
+                    _ => assert_eq!(at.as_str(), Some(f.value), "{}: {json}", f.path()),
+                }
+                if f.field.list().is_none() {
+                    named.push(f.field.json_name());
+                }
+            }
+        });
+        // And nothing serde writes is left unnamed by the spec but the card's two flags.
+        for key in object.keys() {
+            assert!(
+                named.contains(&key.as_str()) || ["btnOrientation", "hideAvatar"].contains(&&**key),
+                "{msgtype}.{key} is not a field of the spec: {json}"
+            );
+        }
+        // Read back under the same names.
+        assert_eq!(&Payload::from_json(&payload.to_json()).unwrap(), payload);
+    }
 }
 
 #[test]

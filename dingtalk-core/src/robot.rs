@@ -313,6 +313,14 @@ impl RobotBuilder {
 
     /// Tells another robot (an operators' group, say) of every message that finally failed,
     /// with why.
+    ///
+    /// This robot keeps `robot` alive, so a fallback passed here and kept nowhere else still
+    /// hears of every failure; its queue closes once this robot's last clone is gone and this
+    /// robot's own backlog is delivered. A robot's fallback is built before it, so fallbacks named here
+    /// form a chain, never a cycle. A [hook](RobotBuilder::on_failure) that holds a `Robot`
+    /// keeps it alive in the same way: a cycle made through one (this robot's hook holds a
+    /// robot whose fallback is this one) keeps both robots, and their queues, open until the
+    /// process ends.
     pub fn fallback(mut self, robot: Robot) -> Self {
         let fallback: Arc<dyn Fallback> = Arc::new(robot);
         self.policy.fallback = Some(fallback);
@@ -456,6 +464,25 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    }
+
+    #[test]
+    fn a_fallback_lives_as_long_as_the_robot_that_names_it_and_no_longer() {
+        let ops = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=ops")
+            .build()
+            .unwrap();
+        let ops_handle = Arc::downgrade(&ops.handle);
+        // Passed by value and kept nowhere else.
+        let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=a")
+            .fallback(ops)
+            .build()
+            .unwrap();
+        let clone = robot.clone();
+        drop(robot);
+        assert!(ops_handle.upgrade().is_some(), "it still hears of failures");
+        drop(clone);
+        // Its last holder gone, its queue is closed: nothing keeps it open.
+        assert!(ops_handle.upgrade().is_none());
     }
 
     #[test]

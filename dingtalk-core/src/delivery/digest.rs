@@ -76,10 +76,9 @@ struct Summary {
 impl Summary {
     fn of(part: &Payload) -> Summary {
         let (title, body) = summary(part);
-        let markdown = if title.is_empty() {
-            body
-        } else {
-            format!("#### {title}\n\n{body}")
+        let markdown = match heading(title) {
+            Some(heading) => format!("#### {heading}\n\n{body}"),
+            None => body,
         };
         let at = part.at().filter(|at| !at.is_empty());
         let mentions = at.map_or(0, |at| {
@@ -179,40 +178,69 @@ fn escaped(text: &str) -> String {
     crate::markdown::escape(text)
 }
 
-/// A part's title and its body as markdown.
-fn summary(part: &Payload) -> (String, String) {
-    let links = |links: Vec<(&str, &str)>| {
-        links
-            .iter()
-            .map(|(title, url)| format!("- [{}]({url})", escaped(title)))
-            .collect::<Vec<_>>()
-            .join("\n")
+/// Plain text on one line: each line ending (`\r\n`, `\n` or `\r`) becomes a space.
+fn one_line(text: &str) -> String {
+    text.replace("\r\n", " ").replace(['\r', '\n'], " ")
+}
+
+/// A title as the text of a `#### ` heading: on one line and escaped, so that it shows as it
+/// is; `None` for a title with nothing to show.
+fn heading(title: &str) -> Option<String> {
+    let line = one_line(title);
+    if line.trim().is_empty() {
+        return None;
+    }
+    let mut text = escaped(&line);
+    // A run of `#` after white space at the end of a heading closes it, and would not show
+    // (`#### C #` shows `C`): escaped, it shows.
+    let shown = text.trim_end_matches([' ', '\t']);
+    let hashes = shown.trim_end_matches('#').len();
+    if hashes < shown.len() && shown[..hashes].ends_with([' ', '\t']) {
+        text.insert(hashes, '\\');
+    }
+    Some(text)
+}
+
+/// Writes a markdown link to `url` labelled with the plain text `label`: the label on one
+/// line and escaped, the address encoded so that nothing in it ends the link early.
+fn link_into(out: &mut String, label: &str, url: &str) {
+    out.push('[');
+    out.push_str(&escaped(&one_line(label)));
+    out.push_str("](");
+    spec::url::encode_link_destination_into(out, url);
+    out.push(')');
+}
+
+/// A part's title (plain text) and its body as markdown.
+fn summary(part: &Payload) -> (&str, String) {
+    let links = |links: &mut dyn Iterator<Item = (&str, &str)>| {
+        let mut out = String::new();
+        for (i, (title, url)) in links.enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("- ");
+            link_into(&mut out, title, url);
+        }
+        out
     };
     match part {
         // Text messages are plain: escaped, so that they show in markdown as they did.
-        Payload::Text(t) => (String::new(), escaped(&t.rendered_content())),
-        Payload::Markdown(m) => (m.title.clone(), m.rendered_text().into_owned()),
-        Payload::Link(l) => (
-            escaped(&l.title),
-            format!(
-                "{}\n\n[{}]({})",
-                escaped(&l.text),
-                escaped(&l.message_url),
-                l.message_url
-            ),
-        ),
+        Payload::Text(t) => ("", escaped(&t.rendered_content())),
+        Payload::Markdown(m) => (&m.title, m.rendered_text().into_owned()),
+        Payload::Link(l) => {
+            let mut body = escaped(&l.text);
+            body.push_str("\n\n");
+            link_into(&mut body, &l.message_url, &l.message_url);
+            (&l.title, body)
+        }
         Payload::ActionCard(c) => {
-            let buttons = links(c.buttons.iter().map(|b| (b.title(), b.url())).collect());
-            (c.title.clone(), format!("{}\n\n{buttons}", c.text))
+            let buttons = links(&mut c.buttons.iter().map(|b| (b.title(), b.url())));
+            (&c.title, format!("{}\n\n{buttons}", c.text))
         }
         Payload::FeedCard(f) => (
-            String::new(),
-            links(
-                f.links
-                    .iter()
-                    .map(|l| (l.title(), l.message_url()))
-                    .collect(),
-            ),
+            "",
+            links(&mut f.links.iter().map(|l| (l.title(), l.message_url()))),
         ),
     }
 }
@@ -269,20 +297,27 @@ mod tests {
                 match i % 5 {
                     0 if mentions => Payload::text(body).at_mobiles([mobile]).into(),
                     0 => Payload::text(body).into(),
-                    1 if mentions => Payload::markdown(format!("t{i}"), body)
+                    1 if mentions => Payload::markdown(format!("*t{i}*\n# x #"), body)
                         .at_user_ids([format!("user\"{i}")])
                         .at_all()
                         .into(),
-                    1 => Payload::markdown(format!("t{i}"), body).into(),
-                    2 => {
-                        Payload::link(format!("l{i}"), body, "https://example.com/a?b=\"c\"").into()
-                    }
-                    3 => Payload::action_card(format!("c{i}"), body)
-                        .button("ok", "https://example.com/ok")
+                    1 => Payload::markdown(format!("*t{i}*\n# x #"), body).into(),
+                    2 => Payload::link(
+                        format!("[l{i}](https://evil)"),
+                        body,
+                        "https://example.com/a?b=\"c\" d)e\\",
+                    )
+                    .into(),
+                    3 => Payload::action_card(format!("c{i}\r\n<b>"), body)
+                        .button("ok\n", "https://example.com/ok (1)")
                         .button("no", "https://example.com/no")
                         .into(),
                     _ => Payload::feed_card()
-                        .link(body, "https://example.com/f", "https://example.com/f.png")
+                        .link(
+                            body,
+                            "https://example.com/f <x>",
+                            "https://example.com/f.png",
+                        )
                         .into(),
                 }
             })
@@ -419,6 +454,42 @@ mod tests {
             "{}",
             m.text()
         );
+    }
+
+    #[test]
+    fn titles_are_plain_text_on_one_line_and_addresses_stay_inside_their_links() {
+        let markdown: Payload = Payload::markdown("*x* [a](https://evil)\n# y #", "body").into();
+        let card: Payload = Payload::action_card("<b>C#\r\n1. one", "text")
+            .button("ok [1]", "https://a/b c)d")
+            .button("no\nway", "https://a/(e)\\")
+            .into();
+        let link: Payload = Payload::link("_l_", "see *this*", "https://x/a b)").into();
+        let feed: Payload = Payload::feed_card()
+            .link("[f]", "https://f/<g>", "https://f/p.png")
+            .into();
+        let merged = digests(&[&markdown, &card, &link, &feed]);
+        assert_eq!(merged.len(), 1);
+        let Payload::Markdown(m) = &merged[0].0 else {
+            panic!("{:?}", merged[0].0)
+        };
+        assert_eq!(
+            m.text(),
+            [
+                r"#### \*x\* \[a\](https://evil) # y \#",
+                "body",
+                "#### &lt;b&gt;C# 1. one",
+                "text",
+                "- [ok \\[1\\]](https://a/b%20c%29d)\n- [no way](https://a/%28e%29%5C)",
+                r"#### \_l\_",
+                "see \\*this\\*",
+                "[https://x/a b)](https://x/a%20b%29)",
+                r"- [\[f\]](https://f/%3Cg%3E)",
+            ]
+            .join("\n\n")
+        );
+        // Nothing but the digest's own headings starts a line with `#`.
+        let headings = m.text().lines().filter(|l| l.starts_with('#')).count();
+        assert_eq!(headings, 3);
     }
 
     #[test]

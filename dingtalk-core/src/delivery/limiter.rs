@@ -9,10 +9,14 @@
 //!
 //! [`Limiter`] is a trait object chosen when a robot is built, so that limits can be kept
 //! elsewhere (shared with other processes, through a store whose calls are async and may
-//! fail). [`LocalLimiter`]'s state is plain data (places in flight, and the instants at which
-//! freed places come back), read against tokio's clock: no task runs to give a place back, so
-//! the limit holds whichever runtime, or how many, the robot is used from. Waiting is first
-//! come, first served (behind a fair async mutex), and nothing blocks a thread.
+//! fail). Only [`acquire`](Limiter::acquire) waits; giving a place back and holding for a
+//! throttle never do, since they must also work where nothing can wait (an attempt dropped
+//! mid-way, its runtime shutting down).
+//!
+//! [`LocalLimiter`]'s state is plain data (places in flight, and the instants at which freed
+//! places come back), read against tokio's clock: no task runs to give a place back, so the
+//! limit holds whichever runtime, or how many, the robot is used from. Waiting is first come,
+//! first served (behind a fair async mutex), and nothing blocks a thread.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -37,14 +41,21 @@ pub(crate) trait Limiter: Send + Sync + fmt::Debug {
     fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>>;
 
     /// The request that took `slot` was answered, or given up: its place comes back `per` from
-    /// now. The place is given back when this is called; the future finishes telling others
-    /// (a shared limiter's write), and may be dropped unawaited when its delivery stops.
-    fn release(&self, slot: Slot) -> BoxFuture<'_, ()>;
+    /// now.
+    ///
+    /// **Never waits, and is called where nothing can** (an attempt dropped mid-way, in
+    /// `Drop`, perhaps as its runtime shuts down): it takes effect now, or, for a limiter that
+    /// needs the network, starts the work in the background (a task or a channel of its own)
+    /// and returns at once. Such a limiter must not need that work to finish: the process may
+    /// end first, so a place whose release never reached the store must come back by itself
+    /// (a store entry that expires `per` after the longest a request may take, say).
+    fn release(&self, slot: Slot);
 
     /// DingTalk throttles the destination: every send holds for `penalty` from now (a longer
-    /// hold already in place stays). Takes effect when called, as [`release`](Limiter::release)
-    /// does.
-    fn hold(&self, penalty: Duration) -> BoxFuture<'_, ()>;
+    /// hold already in place stays). Never waits, as [`release`](Limiter::release): it takes
+    /// effect now for this process's senders, and a limiter that needs the network tells the
+    /// others in the background.
+    fn hold(&self, penalty: Duration);
 
     /// How many requests could be sent now without waiting: 0 while a throttle holds,
     /// `usize::MAX` without a limit. Never waits: a shared limiter answers from what it saw
@@ -56,8 +67,9 @@ pub(crate) trait Limiter: Send + Sync + fmt::Debug {
 }
 
 /// One request's place in a limit, from its sending until its answer: give it back with
-/// [`Limiter::release`]. It carries what its limiter needs to find the place again: nothing,
-/// for [`LocalLimiter`], which counts places.
+/// [`Limiter::release`] (or through [`InFlight`], which gives it back when dropped too). It
+/// carries what its limiter needs to find the place again: nothing, for [`LocalLimiter`],
+/// which counts places.
 #[must_use = "a place not given back is lost to the limit until the limiter forgets it"]
 #[derive(Debug)]
 pub(crate) struct Slot {
@@ -65,7 +77,8 @@ pub(crate) struct Slot {
 }
 
 /// A place taken for one attempt. Given back when the attempt ends, and also when the attempt
-/// is dropped mid-way (its runtime shut down): the limiter may outlive the runtime.
+/// is dropped mid-way (its runtime shut down): the limiter may outlive the runtime. Both go
+/// through [`Limiter::release`], which never waits.
 pub(crate) struct InFlight<'a> {
     limiter: &'a dyn Limiter,
     slot: Option<Slot>,
@@ -82,9 +95,9 @@ impl<'a> InFlight<'a> {
     }
 
     /// The answer is in, or the request was given up; see [`Limiter::release`].
-    pub async fn release(mut self) {
+    pub fn release(mut self) {
         if let Some(slot) = self.slot.take() {
-            self.limiter.release(slot).await;
+            self.limiter.release(slot);
         }
     }
 }
@@ -93,7 +106,7 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         // Dropped before `release`: the request may have gone out, so it counts from now.
         if let Some(slot) = self.slot.take() {
-            drop(self.limiter.release(slot));
+            self.limiter.release(slot);
         }
     }
 }
@@ -253,15 +266,13 @@ impl Limiter for LocalLimiter {
         })
     }
 
-    fn release(&self, slot: Slot) -> BoxFuture<'_, ()> {
+    fn release(&self, slot: Slot) {
         let Slot { _private: () } = slot;
         self.give_back();
-        Box::pin(std::future::ready(()))
     }
 
-    fn hold(&self, penalty: Duration) -> BoxFuture<'_, ()> {
+    fn hold(&self, penalty: Duration) {
         self.hold_for(penalty);
-        Box::pin(std::future::ready(()))
     }
 
     fn available(&self) -> usize {
@@ -300,8 +311,8 @@ mod tests {
         let b = limiter.acquire().await.unwrap();
         assert_eq!(limiter.available(), 0);
         tokio::time::advance(Duration::from_secs(5)).await;
-        limiter.release(a).await;
-        limiter.release(b).await;
+        limiter.release(a);
+        limiter.release(b);
         // The third waits for 60 s after the first answer, not after the first send.
         let _c = limiter.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(65));
@@ -320,7 +331,7 @@ mod tests {
             })
         };
         tokio::time::sleep(Duration::from_secs(30)).await;
-        limiter.release(a).await;
+        limiter.release(a);
         let got = waiter.await.unwrap();
         assert_eq!(got - start, Duration::from_secs(31));
     }
@@ -337,26 +348,102 @@ mod tests {
         );
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(limiter.available(), 1);
-        // A release whose future is dropped unawaited has given the place back all the same.
-        let slot = limiter.acquire().await.unwrap();
-        drop(limiter.release(slot));
-        tokio::time::advance(Duration::from_secs(60)).await;
-        assert_eq!(limiter.available(), 1);
-        InFlight::acquire(&*limiter).await.unwrap().release().await;
+        InFlight::acquire(&*limiter).await.unwrap().release();
         assert_eq!(limiter.available(), 0);
+    }
+
+    /// A limiter kept elsewhere, as a shared store would keep it: taking a place is a round
+    /// trip, and giving one back is a write that a task of its own sends, a round trip later.
+    #[derive(Debug)]
+    struct Remote {
+        /// The places the store counts as taken.
+        store: Arc<Mutex<usize>>,
+        writes: tokio::sync::mpsc::UnboundedSender<()>,
+    }
+
+    const ROUND_TRIP: Duration = Duration::from_millis(5);
+
+    impl Remote {
+        fn start() -> Remote {
+            let store = Arc::new(Mutex::new(0));
+            let (writes, mut pending) = tokio::sync::mpsc::unbounded_channel();
+            let written = Arc::clone(&store);
+            tokio::spawn(async move {
+                while let Some(()) = pending.recv().await {
+                    tokio::time::sleep(ROUND_TRIP).await;
+                    *written.lock().unwrap() -= 1;
+                }
+            });
+            Remote { store, writes }
+        }
+
+        fn taken(&self) -> usize {
+            *self.store.lock().unwrap()
+        }
+    }
+
+    impl Limiter for Remote {
+        fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>> {
+            Box::pin(async move {
+                tokio::time::sleep(ROUND_TRIP).await;
+                *self.store.lock().unwrap() += 1;
+                Ok(Slot { _private: () })
+            })
+        }
+
+        fn release(&self, slot: Slot) {
+            let Slot { _private: () } = slot;
+            // The write starts now and lands in the background.
+            let _ = self.writes.send(());
+        }
+
+        fn hold(&self, _penalty: Duration) {}
+
+        fn available(&self) -> usize {
+            usize::MAX
+        }
+
+        fn is_held(&self) -> bool {
+            false
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_limiter_that_needs_the_network_gets_back_the_place_of_a_dropped_attempt() {
+        let remote = Arc::new(Remote::start());
+        // An attempt waiting for its answer when its task stops (its runtime shutting down).
+        let attempt = {
+            let remote = Arc::clone(&remote);
+            tokio::spawn(async move {
+                let _place = InFlight::acquire(&*remote).await.unwrap();
+                std::future::pending::<()>().await;
+            })
+        };
+        tokio::time::sleep(2 * ROUND_TRIP).await;
+        assert_eq!(remote.taken(), 1);
+        attempt.abort();
+        assert!(attempt.await.unwrap_err().is_cancelled());
+        tokio::time::sleep(2 * ROUND_TRIP).await;
+        assert_eq!(remote.taken(), 0, "the write the drop started has landed");
+        // And the attempt that ends well.
+        let place = InFlight::acquire(&*remote).await.unwrap();
+        assert_eq!(remote.taken(), 1);
+        place.release();
+        tokio::time::sleep(2 * ROUND_TRIP).await;
+        assert_eq!(remote.taken(), 0);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_throttle_holds_everything_until_it_ends() {
         let limiter = limiter(20, Duration::from_secs(60));
-        limiter.hold(Duration::from_secs(600)).await;
+        limiter.hold(Duration::from_secs(600));
         assert!(limiter.is_held());
         assert_eq!(limiter.available(), 0);
         let start = Instant::now();
         let slot = limiter.acquire().await.unwrap();
         assert_eq!(Instant::now() - start, Duration::from_secs(600));
-        limiter.release(slot).await;
-        limiter.hold(Duration::MAX).await;
+        limiter.release(slot);
+        limiter.hold(Duration::MAX);
         assert!(limiter.is_held());
     }
 
@@ -367,9 +454,9 @@ mod tests {
         let slots: Vec<Slot> = acquire_many(&*limiter, 100).await;
         assert_eq!(limiter.available(), usize::MAX);
         for slot in slots {
-            limiter.release(slot).await;
+            limiter.release(slot);
         }
-        limiter.hold(Duration::from_secs(10)).await;
+        limiter.hold(Duration::from_secs(10));
         assert_eq!(limiter.available(), 0);
         let start = Instant::now();
         let _slot = limiter.acquire().await.unwrap();
@@ -395,7 +482,7 @@ mod tests {
                 tokio::spawn(async move {
                     let slot = limiter.acquire().await.unwrap();
                     order.lock().unwrap().push(i);
-                    limiter.release(slot).await;
+                    limiter.release(slot);
                 })
             })
             .collect();
@@ -403,7 +490,7 @@ mod tests {
         for _ in 0..5 {
             tokio::task::yield_now().await;
         }
-        limiter.release(first).await;
+        limiter.release(first);
         for task in tasks {
             task.await.unwrap();
         }
@@ -415,7 +502,7 @@ mod tests {
         // Places come back by the clock, not by a task of the runtime that sent.
         let limiter = limiter(1, Duration::from_secs(60));
         let slot = limiter.acquire().await.unwrap();
-        limiter.release(slot).await;
+        limiter.release(slot);
         assert_eq!(limiter.available(), 0);
         tokio::time::advance(Duration::from_secs(60)).await;
         assert_eq!(limiter.available(), 1);
@@ -429,7 +516,7 @@ mod tests {
         });
         let a: Arc<dyn Limiter> = LocalLimiter::shared("x:1 token-a", limit);
         let slot = a.acquire().await.unwrap();
-        a.release(slot).await;
+        a.release(slot);
         let ptr = Arc::as_ptr(&a).cast::<()>();
         drop(a);
         // A request left within the minute: a robot built now shares its limit.

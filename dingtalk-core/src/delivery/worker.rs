@@ -13,6 +13,7 @@ use crate::delivery::queue::{Job, Part};
 use crate::delivery::receipt::Receipt;
 use crate::delivery::settings::Policy;
 use crate::error::{Error, ErrorKind};
+use crate::markdown::{self, Newlines};
 use crate::payload::Payload;
 use crate::transport::{Accepted, Destination, Transport};
 
@@ -183,7 +184,7 @@ impl<D: Destination> Worker<D> {
                     waited += wait.elapsed();
                     attempts += 1;
                     let outcome = self.attempt(&body).await;
-                    place.release().await;
+                    place.release();
                     outcome
                 }
                 // The limit could not be consulted: no request went out.
@@ -209,7 +210,7 @@ impl<D: Destination> Worker<D> {
                         penalty_s = self.policy.throttle_penalty.as_secs(),
                         "DingTalk throttles the robot: holding every send"
                     );
-                    self.limiter.hold(self.policy.throttle_penalty).await;
+                    self.limiter.hold(self.policy.throttle_penalty);
                 }
                 // Signed afresh on the next attempt; a second refusal means the clock is off.
                 ErrorKind::TimestampExpired if !resigned => resigned = true,
@@ -276,8 +277,10 @@ impl<D: Destination> Worker<D> {
     }
 }
 
-/// What the fallback robot is told of a message that finally failed; its title carries the
-/// fallback's first keyword, if it has some.
+/// What the fallback robot is told of a message that finally failed; its title (plain text)
+/// carries the fallback's first keyword, if it has some. In its markdown, the robot's name, the
+/// error and the preview of the message are plain text, escaped to show as they are; each line
+/// of the preview is a quoted line of its own.
 fn failure_notice(robot: &str, keyword: Option<&str>, payload: &Payload, error: &Error) -> Payload {
     let preview = payload.with_fields(|fields| {
         let what = fields
@@ -294,17 +297,77 @@ fn failure_notice(robot: &str, keyword: Option<&str>, payload: &Payload, error: 
         Some(keyword) => format!("[{keyword}] A message to {robot} was not delivered"),
         None => format!("A message to {robot} was not delivered"),
     };
-    Payload::markdown(
-        title,
-        format!(
-            "#### A message to {robot} was not delivered\n\n- error: {error}\n- type: {}\n\n{}",
-            payload.msgtype(),
-            preview
-                .lines()
-                .map(|l| format!("> {l}"))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ),
-    )
-    .into()
+    let mut text = String::with_capacity(128 + robot.len() + preview.len() * 2);
+    text.push_str("#### A message to ");
+    // On one line: a line ending would end the heading.
+    let name = robot.replace("\r\n", " ").replace(['\r', '\n'], " ");
+    markdown::escape_into(&mut text, &name, Newlines::Break);
+    text.push_str(" was not delivered\n\n- error: ");
+    markdown::escape_into(&mut text, &error.to_string(), Newlines::Break);
+    text.push_str("\n- type: ");
+    text.push_str(payload.msgtype().as_str());
+    text.push_str("\n\n");
+    // `"  \n"` breaks the line where a lone `\n` would not.
+    let lines = preview.replace("\r\n", "\n").replace('\r', "\n");
+    for (i, line) in lines.split('\n').enumerate() {
+        if i > 0 {
+            text.push_str("  \n");
+        }
+        text.push_str("> ");
+        markdown::escape_into(&mut text, line, Newlines::Break);
+    }
+    Payload::markdown(title, text).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notice_text(robot: &str, payload: impl Into<Payload>, error: &Error) -> String {
+        let Payload::Markdown(m) = failure_notice(robot, Some("ops"), &payload.into(), error)
+        else {
+            panic!("a notice is markdown")
+        };
+        assert_eq!(
+            m.title(),
+            format!("[ops] A message to {robot} was not delivered")
+        );
+        m.text().to_owned()
+    }
+
+    #[test]
+    fn a_notice_shows_the_name_the_error_and_each_line_of_the_preview_as_they_are() {
+        let error = Error::from_answer(400_106, "*机器人* [不存在](https://evil)\n# x".into());
+        let text = notice_text(
+            "alerts_1\n# [x](https://evil)",
+            Payload::text("disk *full*\n# on db_1\r\n1. now\n<b>"),
+            &error,
+        );
+        assert_eq!(
+            text,
+            [
+                r"#### A message to alerts\_1 # \[x\](https://evil) was not delivered",
+                "",
+                r"- error: the robot does not exist (errcode 400106: \*机器人\* \[不存在\](https://evil)  ",
+                r"\# x)",
+                "- type: text",
+                "",
+                r"> disk \*full\*  ",
+                r"> \# on db\_1  ",
+                r"> 1\. now  ",
+                "> &lt;b&gt;",
+            ]
+            .join("\n")
+        );
+    }
+
+    #[test]
+    fn a_long_preview_is_cut() {
+        let error = Error::cancelled();
+        let text = notice_text("a", Payload::markdown("t", "x".repeat(300)), &error);
+        assert!(text.ends_with("\n\n> t"), "{text}");
+        let long = "y".repeat(300);
+        let text = notice_text("a", Payload::text(long), &error);
+        assert!(text.ends_with(&format!("> {}…", "y".repeat(200))), "{text}");
+    }
 }
