@@ -49,7 +49,8 @@ impl Received {
     }
 }
 
-/// A failure the sandbox plays instead of answering, set up with [`Sandbox::fail_next`].
+/// A failure the sandbox plays instead of answering, set up with
+/// [`Sandbox::fail_next`](crate::Sandbox::fail_next).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Fault {

@@ -25,6 +25,8 @@
 //!   `&#124;` (a table);
 //! - indentation past three columns at the start of a line is dropped (four would start a
 //!   code block), and a tab there becomes a space;
+//! - on a heading's line, a run of `#` after white space at the value's end (`### issue #`),
+//!   which would close the heading and vanish;
 //! - nothing else is escaped: `!` (escaping `[` already stops an image), `.`, `:`, `#`, `-` or
 //!   `+` inside a line show as they are.
 //!
@@ -216,6 +218,16 @@ fn block_start(line: &str) -> Option<usize> {
     Some(indent)
 }
 
+/// Whether `line` (the text of a line so far) is an ATX heading's: `#` to `######`, then white
+/// space, after at most three spaces.
+fn is_heading(line: &str) -> bool {
+    let rest = line.trim_start_matches(' ');
+    let hashes = rest.len() - rest.trim_start_matches('#').len();
+    line.len() - rest.len() <= MAX_INDENT
+        && (1..=6).contains(&hashes)
+        && rest[hashes..].starts_with([' ', '\t'])
+}
+
 /// Escapes markdown as it is written into a `String`, for values written with `write!`: the
 /// streaming form of [`escape_into`]. Call [`finish`](Escaper::finish) (or drop it) when the
 /// value is written: the end of a value decides how its last characters are written.
@@ -248,6 +260,9 @@ pub struct Escaper<'a> {
     start: usize,
     /// Whether the value starts its line (see [`block_start`]).
     at_block_start: bool,
+    /// Whether the value stands on the line of a heading (`### …`), which a run of `#` at its
+    /// end would close.
+    in_heading: bool,
     line: Line,
     /// Columns of indentation the current line may still take.
     indent_left: usize,
@@ -268,11 +283,13 @@ impl<'a> Escaper<'a> {
     pub fn new(out: &'a mut String, newlines: Newlines) -> Self {
         let line_start = out.rfind(['\n', '\r']).map_or(0, |i| i + 1);
         let indent = block_start(&out[line_start..]);
+        let in_heading = is_heading(&out[line_start..]);
         Escaper {
             start: out.len(),
             out,
             newlines,
             at_block_start: indent.is_some(),
+            in_heading,
             line: if indent.is_some() {
                 Line::Start
             } else {
@@ -300,6 +317,7 @@ impl<'a> Escaper<'a> {
         }
         self.resolve(Next::End);
         self.end_tildes();
+        self.keep_closing_hashes();
         self.breaks.flush(self.out);
         // A table needs a `|` at a line start and a row of `-|-` below it: a value that spans
         // lines, or starts one, could make both.
@@ -307,6 +325,21 @@ impl<'a> Escaper<'a> {
             let escaped = self.out[self.start..].replace('|', "&#124;");
             self.out.truncate(self.start);
             self.out.push_str(&escaped);
+        }
+    }
+
+    /// On a heading's line, a run of `#` after white space at the end would close the heading
+    /// and vanish (`### issue #`): one `\` keeps it. The value's end may not be the line's, so
+    /// this is written where the template could end the line there.
+    fn keep_closing_hashes(&mut self) {
+        if !self.in_heading {
+            return;
+        }
+        let line = self.out[self.start..].trim_end_matches([' ', '\t']);
+        let run = line.len() - line.trim_end_matches('#').len();
+        let run_start = self.start + line.len() - run;
+        if run > 0 && self.out[..run_start].ends_with([' ', '\t']) {
+            self.out.insert(run_start, '\\');
         }
     }
 
@@ -358,6 +391,8 @@ impl<'a> Escaper<'a> {
             // What the line ending ends is written before it.
             self.resolve(Next::End);
             self.end_tildes();
+            self.keep_closing_hashes();
+            self.in_heading = false;
         }
         if self.breaks.take(self.out, c, self.newlines) {
             self.multiline = true;

@@ -129,6 +129,7 @@ fn assert_escapes_needed(context: &str, value: &str) {
     let (before, _) = split(context);
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let context_indent = block_start(&before[line_start..]);
+    let heading = is_heading(&before[line_start..]);
     let mut out = before.clone();
     escape_into(&mut out, value, Newlines::Break);
     let out = &out[before.len()..];
@@ -197,7 +198,18 @@ fn assert_escapes_needed(context: &str, value: &str) {
             ("backslash", '\\' | '*' | '_' | '`' | '[' | ']') => true,
             ("backslash", '#') => {
                 let run = chars[i..].iter().take_while(|&&c| c == '#').count();
-                at_line_start(i) && space_after(i + run - 1)
+                let ends_line = chars[i + run..]
+                    .iter()
+                    .take_while(|&&c| c != '\n')
+                    .all(|&c| c == ' ' || c == '\t');
+                let after_space = if i == 0 {
+                    before.ends_with([' ', '\t'])
+                } else {
+                    matches!(chars[i - 1], ' ' | '\t')
+                };
+                let first_line = !chars[..i].contains(&'\n');
+                (at_line_start(i) && space_after(i + run - 1))
+                    || (heading && first_line && ends_line && after_space)
             }
             ("backslash", '-') => {
                 at_line_start(i) && (space_after(i) || chars.get(i + 1) == Some(&'-'))
@@ -270,9 +282,18 @@ fn no_value_can_inject_markdown() {
         ":-|:-",
         "|-|-|",
         "  code",
+        "issue #",
+        "C# ##  ",
+        "a #\nb #",
     ] {
         assert_safe(value);
     }
+    let mut out = String::from("### ");
+    escape_into(&mut out, "issue #", Newlines::Break);
+    assert_eq!(out, "### issue \\#");
+    let mut out = String::from("### ");
+    escape_into(&mut out, "C#", Newlines::Break);
+    assert_eq!(out, "### C#");
 }
 
 #[test]
