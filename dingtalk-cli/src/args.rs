@@ -2,6 +2,7 @@
 //! parsers of compound arguments (`Title=URL`, `Title|URL|PIC`, `\\n` in text).
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
@@ -69,6 +70,30 @@ pub struct RobotArgs {
     /// failing with exit status 6.
     #[arg(long, global = true)]
     pub wait_throttle: bool,
+    /// At most MAX messages in any SECONDS (DingTalk allows 20 a minute). Every dingtalk
+    /// process of yours on this machine that sends to the same robot counts against it; a
+    /// send waits for a free place (see --no-wait).
+    #[arg(
+        long,
+        global = true,
+        value_name = "MAX/SECONDS",
+        env = "DINGTALK_RATE_LIMIT",
+        default_value = "20/60",
+        value_parser = parse_rate_limit
+    )]
+    pub rate_limit: (u32, Duration),
+    /// When no place in the rate limit is free, fail at once with exit status 6 instead of
+    /// waiting for one.
+    #[arg(long, global = true, conflicts_with = "wait_throttle")]
+    pub no_wait: bool,
+    /// Keep the rate limit in this process only, not shared with the other dingtalk
+    /// processes on this machine.
+    #[arg(long, global = true)]
+    pub no_shared_limit: bool,
+    /// Where the shared rate limit is kept (by default <state dir>/dingtalk, as
+    /// ~/.local/state/dingtalk).
+    #[arg(long, global = true, value_name = "DIR", env = "DINGTALK_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
     /// Print nothing on success.
     #[arg(long, short, global = true)]
     pub quiet: bool,
@@ -244,6 +269,22 @@ fn parse_feed_link(value: &str) -> Result<(String, String, String), String> {
     }
 }
 
+/// `MAX/SECONDS`: at least one message, in a window longer than zero (seconds may have a
+/// fraction: `5/1.5`).
+fn parse_rate_limit(value: &str) -> Result<(u32, Duration), String> {
+    let wrong = || format!("`{value}` is not MAX/SECONDS, as 20/60");
+    let (max, seconds) = value.split_once('/').ok_or_else(wrong)?;
+    let max: u32 = max.trim().parse().map_err(|_| wrong())?;
+    let seconds: f64 = seconds.trim().parse().map_err(|_| wrong())?;
+    let per = Duration::try_from_secs_f64(seconds).map_err(|_| wrong())?;
+    if max == 0 || per.is_zero() {
+        return Err(format!(
+            "`{value}`: the limit needs at least one message in a window longer than zero"
+        ));
+    }
+    Ok((max, per))
+}
+
 /// `\n` and `\t` in an argument mean a newline and a tab; `\\` is a backslash.
 pub fn unescape(arg: &str) -> String {
     let mut out = String::with_capacity(arg.len());
@@ -295,5 +336,20 @@ mod tests {
             ("T".to_owned(), "https://a".to_owned(), String::new())
         );
         assert!(parse_feed_link("T").is_err());
+    }
+
+    #[test]
+    fn rate_limits_parse() {
+        assert_eq!(
+            parse_rate_limit("20/60").unwrap(),
+            (20, Duration::from_secs(60))
+        );
+        assert_eq!(
+            parse_rate_limit(" 5 / 1.5 ").unwrap(),
+            (5, Duration::from_millis(1500))
+        );
+        for wrong in ["20", "0/60", "5/0", "5/-1", "x/60", "5/inf", "5/NaN", ""] {
+            assert!(parse_rate_limit(wrong).is_err(), "{wrong}");
+        }
     }
 }

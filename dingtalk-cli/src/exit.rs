@@ -62,7 +62,7 @@ impl Exit {
     fn meaning(self) -> String {
         let meaning = match self {
             Exit::Delivered => "delivered (or, with --dry-run, the message passed every check)",
-            Exit::Usage => "usage: a flag or argument is wrong",
+            Exit::Usage => "usage: a flag or argument is wrong (DINGTALK_RATE_LIMIT too)",
             Exit::Config => {
                 "configuration: no webhook, a malformed webhook or secret, an unreadable config file"
             }
@@ -75,7 +75,9 @@ impl Exit {
             Exit::Security => {
                 "DingTalk's security check: signature, timestamp, IP allowlist or keywords"
             }
-            Exit::RateLimited => "rate limited: the robot is throttled",
+            Exit::RateLimited => {
+                "rate limited: the robot is throttled, or (--no-wait) the local limit is full"
+            }
             Exit::Robot => "the robot: unknown token, robot disabled or removed, group dissolved",
             Exit::Delivery => "delivery: DingTalk could not be reached, timed out or failed",
             Exit::Refused => "any other refusal by DingTalk",
@@ -134,12 +136,16 @@ impl From<Error> for Failure {
                 Exit::Security,
                 Some("put one of the robot's keywords in the message (see DINGTALK_KEYWORDS)"),
             ),
-            RateLimited => (
+            // DingTalk's answer: it throttles the robot.
+            RateLimited if e.errcode().is_some() => (
                 Exit::RateLimited,
                 Some(
                     "the robot sent over 20 messages in a minute; DingTalk holds it for 10 minutes",
                 ),
             ),
+            // HTTP 429, the local limit full (--no-wait), or a throttle another process met:
+            // the error says which.
+            RateLimited => (Exit::RateLimited, Some("try again later")),
             QueueFull => (
                 Exit::RateLimited,
                 Some("too many messages are waiting to be sent; try again later"),

@@ -17,6 +17,7 @@ mod message;
 mod output;
 mod sandbox;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -81,6 +82,18 @@ fn robot(args: &RobotArgs, dry_run: bool) -> Result<Resolved, Failure> {
     if !args.wait_throttle {
         builder = builder.throttle_penalty(Duration::ZERO);
     }
+    let (max, per) = args.rate_limit;
+    builder = builder.rate_limit(max, per);
+    if args.no_wait {
+        builder = builder.limit_wait(Duration::ZERO);
+    }
+    // A dry run sends nothing: it needs no state directory.
+    if !args.no_shared_limit
+        && !dry_run
+        && let Some(dir) = shared_state_dir(args)
+    {
+        builder = builder.state_dir(dir);
+    }
     let signed = entry.secret.is_some();
     if let Some(secret) = entry.secret {
         builder = builder.secret(secret);
@@ -90,6 +103,28 @@ fn robot(args: &RobotArgs, dry_run: bool) -> Result<Resolved, Failure> {
         has_webhook,
         signed,
     })
+}
+
+/// The state directory the rate limit is shared in, made if missing. One that cannot be made
+/// is said on standard error (the library's own warnings go to a log this tool does not
+/// show), and the limit is kept in this process.
+fn shared_state_dir(args: &RobotArgs) -> Option<PathBuf> {
+    let Some(dir) = config::state_dir(args.state_dir.as_deref()) else {
+        eprintln!(
+            "dingtalk: warning: no state directory to share the rate limit in (set DINGTALK_STATE_DIR); this process keeps it on its own"
+        );
+        return None;
+    };
+    match std::fs::create_dir_all(dir.join("limits")) {
+        Ok(()) => Some(dir),
+        Err(e) => {
+            eprintln!(
+                "dingtalk: warning: cannot share the rate limit in {}: {e}; this process keeps it on its own",
+                dir.display()
+            );
+            None
+        }
+    }
 }
 
 async fn send(args: &RobotArgs, message: &MessageCommand, dry_run: bool) -> Result<(), Failure> {

@@ -118,6 +118,34 @@ impl Error {
         )
     }
 
+    /// No place in the robot's own rate limit (`limit`, as `5 messages per 3s`) came free
+    /// within the wait it allows: nothing was sent, and DingTalk throttled nothing.
+    pub(crate) fn limit_full(limit: &str, wait: Duration) -> Error {
+        let within = if wait.is_zero() {
+            "at once".to_owned()
+        } else {
+            format!("within {wait:?}")
+        };
+        Error::new(
+            ErrorKind::RateLimited,
+            format!(
+                "the local rate limit ({limit}) is full: no place came free {within}, and nothing was sent to DingTalk"
+            ),
+        )
+    }
+
+    /// Another sender on this machine was told that DingTalk throttles the robot, for
+    /// `remaining` yet, and this robot does not wait throttles out.
+    pub(crate) fn held(remaining: Duration) -> Error {
+        Error::new(
+            ErrorKind::RateLimited,
+            format!(
+                "DingTalk throttles this robot (a sender on this machine was told so): nothing is sent for another {} s",
+                remaining.as_secs().max(1)
+            ),
+        )
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind

@@ -5,14 +5,18 @@
 //! it to its outbox in `delivery`, which queues, limits, retries and sends it through the
 //! transport to the robot's webhook ([`CustomRobot`]). [`RobotBuilder`] checks the
 //! configuration and chooses the parts: the webhook destination, the HTTP transport, the
-//! limiter shared by every `Robot` for the same webhook, the delivery policy.
+//! limiter shared by every `Robot` for the same webhook (in the process, or by every process
+//! on the machine), the delivery policy.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::checked::Checked;
+use crate::delivery::bounded::Bounded;
 use crate::delivery::limiter::{Limit, Limiter, LocalLimiter};
+use crate::delivery::machine::{self, MachineLimiter};
 use crate::delivery::settings::{FailureHook, Fallback, Policy};
 use crate::delivery::{Delivery, Outbox, QueuePolicy, RetryPolicy};
 use crate::error::Error;
@@ -81,6 +85,11 @@ pub struct RobotBuilder {
     timeout: Duration,
     name: Option<String>,
     limit: Option<Limit>,
+    /// Where the limit is shared with the machine's other processes; `Some(None)`: the
+    /// default place.
+    state_dir: Option<Option<PathBuf>>,
+    /// How long a message waits for a place in the limit; unset: as long as it takes.
+    limit_wait: Option<Duration>,
     policy: Policy,
 }
 
@@ -97,6 +106,8 @@ impl Robot {
                 max: spec::RATE_LIMIT_MAX,
                 per: spec::RATE_LIMIT_WINDOW,
             }),
+            state_dir: None,
+            limit_wait: None,
             policy: Policy {
                 retry: RetryPolicy::default(),
                 throttle_penalty: spec::THROTTLE_PENALTY,
@@ -282,6 +293,61 @@ impl RobotBuilder {
         self
     }
 
+    /// Shares the rate limit and the throttle with every process of this user on this machine
+    /// that sends to the same webhook, and not only within this process: for programs that
+    /// run many times over (cron jobs, scripts, several workers on one host). Each process
+    /// counts its own [`rate_limit`](RobotBuilder::rate_limit) against the places all of them
+    /// have taken.
+    ///
+    /// They share a small file per robot (named by a hash: the access_token is never
+    /// written) under the state directory: `DINGTALK_STATE_DIR`, else the platform's state
+    /// directory (`~/.local/state/dingtalk` on Linux) or local data directory
+    /// ([`state_dir`](RobotBuilder::state_dir) names another). A process killed mid-way
+    /// wedges no other: its places come back by themselves, one timeout and one window after
+    /// it took them. A state file that is corrupt is replaced, with a warning in the log; one
+    /// that cannot be used makes the process warn and keep the limit on its own, as without
+    /// this call.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), dingtalk_core::Error> {
+    /// use dingtalk_core::{Payload, Robot};
+    ///
+    /// // Started for every finished job, often many at once: together they stay within
+    /// // DingTalk's 20 messages a minute, waiting their turn.
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
+    ///     .share_limit_on_this_machine()
+    ///     .build()?;
+    /// robot.send(&Payload::text("job 42 finished")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn share_limit_on_this_machine(mut self) -> Self {
+        if self.state_dir.is_none() {
+            self.state_dir = Some(None);
+        }
+        self
+    }
+
+    /// Shares the rate limit and the throttle with this machine's other processes, as
+    /// [`share_limit_on_this_machine`](RobotBuilder::share_limit_on_this_machine) does,
+    /// through the state directory `dir` (created if missing) instead of the default one.
+    pub fn state_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.state_dir = Some(Some(dir.into()));
+        self
+    }
+
+    /// How long a message waits for a free place in the rate limit before it fails, unsent,
+    /// with [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) and an error that says the
+    /// local limit is full; `Duration::ZERO` fails at once (a command-line tool's `--no-wait`).
+    /// Unless set, it waits as long as the limit demands.
+    ///
+    /// Needs [`throttle_penalty(Duration::ZERO)`](RobotBuilder::throttle_penalty) (`build`
+    /// refuses it otherwise): delivery takes any refusal of kind `RateLimited` for DingTalk's
+    /// throttle, and would hold every send for the penalty.
+    pub fn limit_wait(mut self, wait: Duration) -> Self {
+        self.limit_wait = Some(wait);
+        self
+    }
+
     /// How long every send holds after DingTalk answers that the robot is throttled
     /// (`130101`, `410100`): 10 minutes unless set. The message that met the throttle is sent
     /// after it. With `Duration::ZERO` nothing holds: the message fails at once with
@@ -359,16 +425,65 @@ impl RobotBuilder {
                 "the queue must hold at least one message",
             ));
         }
+        if self.limit_wait.is_some() && !self.policy.throttle_penalty.is_zero() {
+            return Err(Error::invalid_config(
+                "limit_wait needs throttle_penalty(Duration::ZERO): a message refused for want of a place would otherwise hold the robot as if DingTalk had throttled it",
+            ));
+        }
         let transport = Transport::new(self.timeout, webhook.is_loopback())?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
         let destination = CustomRobot::new(webhook, secret, keywords, name);
-        let limiter: Arc<dyn Limiter> = LocalLimiter::shared(destination.limit_key(), self.limit);
+        let limiter = limiter(
+            destination.limit_key(),
+            self.limit,
+            self.state_dir,
+            self.limit_wait,
+            self.timeout,
+            // A robot that fails at once when throttled fails at once on a throttle another
+            // process was told of, too.
+            !self.policy.throttle_penalty.is_zero(),
+        );
         let outbox = Outbox::new(destination, transport, limiter, self.policy);
         Ok(Robot {
             handle: Arc::new(Handle {
                 outbox: Arc::new(outbox),
             }),
         })
+    }
+}
+
+/// The limiter of the destination `key`: shared by the machine's processes through
+/// `state_dir` (`Some(None)`: the default place), or by this process's `Robot`s; bounded by
+/// `limit_wait`.
+fn limiter(
+    key: &str,
+    limit: Option<Limit>,
+    state_dir: Option<Option<PathBuf>>,
+    limit_wait: Option<Duration>,
+    timeout: Duration,
+    wait_through_holds: bool,
+) -> Arc<dyn Limiter> {
+    let state_dir = state_dir.and_then(|dir| {
+        dir.or_else(machine::default_state_dir).or_else(|| {
+            tracing::warn!(
+                "no state directory to share the rate limit in (set DINGTALK_STATE_DIR): it is kept in this process"
+            );
+            None
+        })
+    });
+    let limiter: Arc<dyn Limiter> = match state_dir {
+        Some(dir) => Arc::new(MachineLimiter::new(
+            &dir,
+            key,
+            limit,
+            timeout,
+            wait_through_holds,
+        )),
+        None => LocalLimiter::shared(key, limit),
+    };
+    match limit_wait {
+        Some(wait) => Arc::new(Bounded::new(limiter, wait, limit)),
+        None => limiter,
     }
 }
 

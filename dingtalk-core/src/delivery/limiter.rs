@@ -68,12 +68,24 @@ pub(crate) trait Limiter: Send + Sync + fmt::Debug {
 
 /// One request's place in a limit, from its sending until its answer: give it back with
 /// [`Limiter::release`] (or through [`InFlight`], which gives it back when dropped too). It
-/// carries what its limiter needs to find the place again: nothing, for [`LocalLimiter`],
-/// which counts places.
+/// carries what its limiter needs to find the place again: nothing (0), for [`LocalLimiter`],
+/// which counts places; the name of its entry, for a limiter that keeps places in a store.
 #[must_use = "a place not given back is lost to the limit until the limiter forgets it"]
 #[derive(Debug)]
 pub(crate) struct Slot {
-    _private: (),
+    id: u64,
+}
+
+impl Slot {
+    /// The place named `id` by the limiter that took it.
+    pub(crate) fn new(id: u64) -> Slot {
+        Slot { id }
+    }
+
+    /// The name its limiter gave it.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
 }
 
 /// A place taken for one attempt. Given back when the attempt ends, and also when the attempt
@@ -262,12 +274,12 @@ impl Limiter for LocalLimiter {
     fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>> {
         Box::pin(async move {
             self.take_place().await;
-            Ok(Slot { _private: () })
+            Ok(Slot::new(0))
         })
     }
 
     fn release(&self, slot: Slot) {
-        let Slot { _private: () } = slot;
+        let Slot { id: _ } = slot;
         self.give_back();
     }
 
@@ -387,12 +399,12 @@ mod tests {
             Box::pin(async move {
                 tokio::time::sleep(ROUND_TRIP).await;
                 *self.store.lock().unwrap() += 1;
-                Ok(Slot { _private: () })
+                Ok(Slot::new(0))
             })
         }
 
         fn release(&self, slot: Slot) {
-            let Slot { _private: () } = slot;
+            let Slot { id: _ } = slot;
             // The write starts now and lands in the background.
             let _ = self.writes.send(());
         }

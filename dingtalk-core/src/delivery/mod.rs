@@ -9,8 +9,10 @@
 //! telling the failure hook and the fallback of a final failure. It knows the destination only
 //! through [`Destination`], and the limit only through [`Limiter`].
 
+pub(crate) mod bounded;
 pub(crate) mod digest;
 pub(crate) mod limiter;
+pub(crate) mod machine;
 pub(crate) mod queue;
 pub(crate) mod receipt;
 pub(crate) mod retry;

@@ -1,0 +1,545 @@
+//! [`MachineLimiter`]: a destination's rate limit and throttle shared by every process of the
+//! user on this machine, through a small file per destination under a state directory.
+//!
+//! A shell loop that runs `dingtalk send` 25 times starts 25 processes: a limit kept in each
+//! process lets every one of them send at once, and DingTalk throttles the robot after the
+//! 20th. Here each robot has one file, `<state dir>/limits/<sha-256 of its limit key>.json`
+//! (the key holds the access_token: only its hash is written), holding the places taken in
+//! the limit, each as `{id, returns_at_ms}`, and the throttle's end, `held_until_ms`:
+//!
+//! ```json
+//! {"held_until_ms":0,"places":[{"id":8312,"returns_at_ms":1767225600000}]}
+//! ```
+//!
+//! Every change is one read-modify-write of that file under an exclusive `flock` (`fs4`),
+//! held for the few microseconds it takes and written in place, so concurrent writers never
+//! lose each other's entries, and the kernel drops the lock of a process that is killed: none
+//! can wedge the others.
+//!
+//! Processes share no monotonic clock, so times are wall-clock milliseconds. A place taken
+//! counts until `timeout + per` from then (the longest a request may take, then the window),
+//! so the place of a process that dies before its answer comes back by itself; its answer
+//! rewrites it to `per` from the answer. Entries are dropped once they have come back.
+//!
+//! Waiting never blocks the runtime: the lock is only ever tried (and retried for a couple of
+//! milliseconds on the spot, since it is held for microseconds), the file is a few hundred
+//! bytes read and written in place, and a full limit is waited out with tokio's sleep, the
+//! lock not held. Because taking a place is one synchronous step, an `acquire` dropped while
+//! it waits never leaves a place behind, and one bounded by a zero deadline finds a free place
+//! at its first poll. Within the process, waiters are served first come, first served;
+//! between processes, whoever looks first when a place comes back takes it.
+//!
+//! A file that is not our JSON is replaced with a fresh state, with a warning. A file that
+//! cannot be used at all (no permission, a directory in its way, a full disk) makes this
+//! limiter warn once and keep the limit in this process, as [`LocalLimiter`] does.
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::delivery::limiter::{BoxFuture, Limit, Limiter, LocalLimiter, Slot};
+use crate::error::Error;
+
+/// The environment variable that names the state directory.
+pub(crate) const STATE_DIR_VAR: &str = "DINGTALK_STATE_DIR";
+
+/// How long the file lock is retried on the spot before the caller backs off: the lock is held
+/// for microseconds, so this almost always finds it free, and a zero-deadline `acquire` still
+/// sees the state at its first poll.
+const SPIN: Duration = Duration::from_millis(2);
+const SPIN_STEP: Duration = Duration::from_micros(100);
+
+/// The longest a waiter sleeps between two looks at the file. Places come back at times the
+/// file tells, so a waiter wakes when the next can; this bounds the cost of what it cannot
+/// foresee (another process with a shorter window, a clock set back, a replaced file).
+const MAX_NAP: Duration = Duration::from_secs(1);
+
+/// The state directory: `DINGTALK_STATE_DIR` if set, else the platform's state directory
+/// (`$XDG_STATE_HOME`, `~/.local/state` on Linux), else its local data directory, with
+/// `dingtalk` under it.
+pub(crate) fn default_state_dir() -> Option<PathBuf> {
+    std::env::var_os(STATE_DIR_VAR)
+        .filter(|dir| !dir.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            dirs::state_dir()
+                .or_else(dirs::data_local_dir)
+                .map(|dir| dir.join("dingtalk"))
+        })
+}
+
+/// The file that keeps the limit of the destination `key` under `state_dir`. Its name is the
+/// key's SHA-256, since the key holds the access_token.
+pub(crate) fn state_file(state_dir: &Path, key: &str) -> PathBuf {
+    let digest = Sha256::digest(key.as_bytes());
+    let mut name = String::with_capacity(digest.len() * 2 + 5);
+    for byte in digest.iter() {
+        name.push_str(&format!("{byte:02x}"));
+    }
+    name.push_str(".json");
+    state_dir.join("limits").join(name)
+}
+
+/// The file's content.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+struct Shared {
+    /// Until when DingTalk throttles the destination (0: no throttle).
+    #[serde(default)]
+    held_until_ms: u64,
+    /// The places taken and not yet back.
+    #[serde(default)]
+    places: Vec<Place>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct Place {
+    id: u64,
+    returns_at_ms: u64,
+}
+
+impl Shared {
+    /// Forgets what is over by `now`. A return further ahead than one `lease` (the longest any
+    /// place of ours counts) can only come from a clock set back since it was written: it is
+    /// brought within a lease, so that no clock change wedges the limit for longer.
+    fn settle(&mut self, now: u64, lease: u64) {
+        let latest = now.saturating_add(lease);
+        self.places.retain_mut(|place| {
+            place.returns_at_ms = place.returns_at_ms.min(latest);
+            place.returns_at_ms > now
+        });
+    }
+}
+
+/// A change that [`MachineLimiter::release`] and [`MachineLimiter::hold`] make.
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    /// The place `id` comes back at `returns_at_ms`.
+    Release { id: u64, returns_at_ms: u64 },
+    /// Nothing is sent before `until_ms`.
+    Hold { until_ms: u64 },
+}
+
+impl Change {
+    fn apply(self, shared: &mut Shared) {
+        match self {
+            Change::Release { id, returns_at_ms } => {
+                match shared.places.iter_mut().find(|p| p.id == id) {
+                    Some(place) => place.returns_at_ms = returns_at_ms,
+                    // Its lease ran out before its answer came: it counts from now all the same.
+                    None => shared.places.push(Place { id, returns_at_ms }),
+                }
+            }
+            Change::Hold { until_ms } => {
+                shared.held_until_ms = shared.held_until_ms.max(until_ms);
+            }
+        }
+    }
+}
+
+/// Why the file could not be changed now.
+#[derive(Debug)]
+enum Trouble {
+    /// Another process holds the lock.
+    Busy,
+    /// The file cannot be used.
+    Io(io::Error),
+}
+
+impl From<io::Error> for Trouble {
+    fn from(e: io::Error) -> Trouble {
+        Trouble::Io(e)
+    }
+}
+
+/// Whether to wait for the lock or only try it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Locking {
+    Try,
+    Block,
+}
+
+/// One read-modify-write of the file at `path`, under its lock: reads the state (a corrupt one
+/// is replaced with a fresh one, with a warning), forgets what is over, lets `change` decide,
+/// and writes the state back if it changed. Returns what `change` decided and the state.
+fn update<T>(
+    path: &Path,
+    lease: u64,
+    locking: Locking,
+    change: impl FnOnce(&mut Shared, u64) -> T,
+) -> Result<(T, Shared), Trouble> {
+    let mut file = open(path)?;
+    lock(&file, locking)?;
+    // The lock goes with the file when it is closed, whatever happens below.
+    let mut text = String::new();
+    let read = file.read_to_string(&mut text);
+    let mut shared = match read {
+        // A file just made.
+        Ok(_) if text.trim().is_empty() => Shared::default(),
+        Ok(_) => serde_json::from_str::<Shared>(&text).unwrap_or_else(|e| {
+            corrupt(path, &e);
+            Shared::default()
+        }),
+        Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+            corrupt(path, &e);
+            Shared::default()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let now = now_ms();
+    shared.settle(now, lease);
+    let decided = change(&mut shared, now);
+    let after = serde_json::to_string(&shared).map_err(io::Error::other)?;
+    // Written only when it changed: what this library wrote reads back as the same text.
+    if after != text {
+        // In place, under the lock: a reader never sees half of it. A process killed midway
+        // leaves a short file, read as corrupt and replaced: at worst one window's places
+        // are forgotten, never the lock.
+        file.seek(SeekFrom::Start(0))?;
+        file.set_len(0)?;
+        file.write_all(after.as_bytes())?;
+        file.flush()?;
+    }
+    Ok((decided, shared))
+}
+
+fn open(path: &Path) -> io::Result<File> {
+    let options = || {
+        let mut options = OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        options
+    };
+    match options().open(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir)?;
+            }
+            options().open(path)
+        }
+        opened => opened,
+    }
+}
+
+fn lock(file: &File, locking: Locking) -> Result<(), Trouble> {
+    // Called through fs4's trait: `File` has inherent lock methods of its own, newer than
+    // this crate's minimum Rust.
+    if locking == Locking::Block {
+        return fs4::FileExt::lock(file).map_err(Trouble::Io);
+    }
+    let mut spun = Duration::ZERO;
+    loop {
+        match fs4::FileExt::try_lock(file) {
+            Ok(()) => return Ok(()),
+            Err(fs4::TryLockError::WouldBlock) if spun < SPIN => {
+                std::thread::sleep(SPIN_STEP);
+                spun += SPIN_STEP;
+            }
+            Err(fs4::TryLockError::WouldBlock) => return Err(Trouble::Busy),
+            Err(fs4::TryLockError::Error(e)) => return Err(Trouble::Io(e)),
+        }
+    }
+}
+
+fn corrupt(path: &Path, error: &dyn fmt::Display) {
+    tracing::warn!(
+        path = %path.display(),
+        error = %error,
+        "the shared rate-limit state is not what this library writes: replaced with a fresh one"
+    );
+}
+
+/// Wall-clock milliseconds since 1970: what every process reads alike.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, millis)
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The limit and throttle of one destination, shared with every process on this machine that
+/// uses the same state directory. See the [module](self).
+pub(crate) struct MachineLimiter {
+    path: PathBuf,
+    /// The destination's limit key, for the in-process limiter taken if the file cannot be
+    /// used. It holds the access_token: it is never shown.
+    key: String,
+    limit: Option<Limit>,
+    /// How long a place counts until its answer: the longest a request may take, then the
+    /// window (milliseconds).
+    lease_ms: u64,
+    /// Whether `acquire` waits for a throttle to end, or fails at once (a robot whose throttle
+    /// penalty is zero: a command-line tool).
+    wait_through_holds: bool,
+    /// The turnstile: one waiter of this process at a time looks at the file, in the order
+    /// they came.
+    turn: tokio::sync::Mutex<()>,
+    local: Mutex<Local>,
+}
+
+/// What this process knows without reading the file.
+#[derive(Debug, Default)]
+struct Local {
+    /// When each place the file held at the last look comes back.
+    returns: Vec<u64>,
+    /// The throttle's end: the file's at the last look, or this process's own if later.
+    held_until_ms: u64,
+    /// Set once the file cannot be used: the limit is kept here from then on.
+    fallback: Option<Arc<LocalLimiter>>,
+}
+
+impl MachineLimiter {
+    /// The limiter of the destination `key` (`limit_key`), sharing `limit` and its throttle
+    /// through `state_dir`. `timeout` is the longest one request may take. Nothing is read or
+    /// created until the first request.
+    pub fn new(
+        state_dir: &Path,
+        key: &str,
+        limit: Option<Limit>,
+        timeout: Duration,
+        wait_through_holds: bool,
+    ) -> MachineLimiter {
+        let per = limit.map_or(Duration::ZERO, |l| l.per);
+        MachineLimiter {
+            path: state_file(state_dir, key),
+            key: key.to_owned(),
+            limit,
+            lease_ms: millis(timeout.saturating_add(per)),
+            wait_through_holds,
+            turn: tokio::sync::Mutex::new(()),
+            local: Mutex::new(Local::default()),
+        }
+    }
+
+    fn local(&self) -> MutexGuard<'_, Local> {
+        self.local.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn fallback(&self) -> Option<Arc<LocalLimiter>> {
+        self.local().fallback.clone()
+    }
+
+    /// The file cannot be used: say so once, and keep the limit in this process from now on.
+    fn fall_back(&self, error: &io::Error) -> Arc<LocalLimiter> {
+        let mut local = self.local();
+        if let Some(fallback) = &local.fallback {
+            return Arc::clone(fallback);
+        }
+        tracing::warn!(
+            path = %self.path.display(),
+            %error,
+            "cannot use the shared rate-limit state: this process keeps the robot's limit on its own"
+        );
+        let fallback = LocalLimiter::shared(&self.key, self.limit);
+        // What this process was told of a throttle still holds.
+        let held = self.held_for(&local, now_ms());
+        if !held.is_zero() {
+            fallback.hold(held);
+        }
+        local.fallback = Some(Arc::clone(&fallback));
+        fallback
+    }
+
+    /// One read-modify-write of the file; what this process knows is updated from it.
+    fn update<T>(
+        &self,
+        locking: Locking,
+        change: impl FnOnce(&mut Shared, u64) -> T,
+    ) -> Result<T, Trouble> {
+        let (decided, shared) = update(&self.path, self.lease_ms, locking, change)?;
+        let mut local = self.local();
+        local.returns = shared.places.iter().map(|p| p.returns_at_ms).collect();
+        local.held_until_ms = local.held_until_ms.max(shared.held_until_ms);
+        Ok(decided)
+    }
+
+    /// How long a throttle still holds at `now`, as far as this process knows.
+    fn held_for(&self, local: &Local, now: u64) -> Duration {
+        Duration::from_millis(local.held_until_ms.saturating_sub(now))
+    }
+
+    /// Takes a place if one is free and no throttle holds; else says when to look again.
+    fn try_take(&self, shared: &mut Shared, now: u64, own_hold: u64) -> Look {
+        let held_until = shared.held_until_ms.max(own_hold);
+        if held_until > now {
+            return Look::Held { until: held_until };
+        }
+        let Some(limit) = self.limit else {
+            return Look::Took(0);
+        };
+        if shared.places.len() < limit.max as usize {
+            let id = loop {
+                // 0 is the place of a limiter that only counts.
+                let id = fastrand::u64(1..);
+                if shared.places.iter().all(|p| p.id != id) {
+                    break id;
+                }
+            };
+            shared.places.push(Place {
+                id,
+                returns_at_ms: now.saturating_add(self.lease_ms),
+            });
+            return Look::Took(id);
+        }
+        // Full. A place comes back at its return, or, if still in flight, `per` after an
+        // answer that has not come yet: not before `per` from now.
+        let earliest = shared
+            .places
+            .iter()
+            .map(|p| p.returns_at_ms)
+            .min()
+            .unwrap_or(now);
+        Look::Full {
+            until: earliest.min(now.saturating_add(millis(limit.per))),
+        }
+    }
+
+    /// Waits for a throttle to end and a free place, and takes it.
+    async fn take_place(&self) -> Result<Slot, Error> {
+        let _turn = self.turn.lock().await;
+        let mut backoff = Duration::from_millis(1);
+        loop {
+            if let Some(fallback) = self.fallback() {
+                return fallback.acquire().await;
+            }
+            let own_hold = self.local().held_until_ms;
+            let look = self.update(Locking::Try, |shared, now| {
+                (self.try_take(shared, now, own_hold), now)
+            });
+            let (until, now) = match look {
+                Ok((Look::Took(id), _)) => return Ok(Slot::new(id)),
+                Ok((Look::Held { until }, now)) if !self.wait_through_holds => {
+                    return Err(Error::held(Duration::from_millis(until - now)));
+                }
+                Ok((Look::Held { until } | Look::Full { until }, now)) => (until, now),
+                Err(Trouble::Busy) => {
+                    // Another process is in the middle of a change: look again soon.
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_millis(20));
+                    continue;
+                }
+                Err(Trouble::Io(e)) => {
+                    self.fall_back(&e);
+                    continue;
+                }
+            };
+            backoff = Duration::from_millis(1);
+            let nap = Duration::from_millis(until.saturating_sub(now).max(1)).min(MAX_NAP);
+            tokio::time::sleep(nap).await;
+        }
+    }
+
+    /// Makes `change` to the file now, or, if another process holds the lock longer than a
+    /// moment, on a thread of its own: never waits.
+    fn change(&self, change: Change) {
+        match self.update(Locking::Try, |shared, _| change.apply(shared)) {
+            Ok(()) => {}
+            Err(Trouble::Busy) => {
+                // The lock is held (a process stopped while holding it, say). Should this
+                // process end first, a place still comes back at its lease's end, and a hold
+                // still holds here.
+                let (path, lease) = (self.path.clone(), self.lease_ms);
+                let spawned = std::thread::Builder::new()
+                    .name("dingtalk-limit".into())
+                    .spawn(move || {
+                        if let Err(Trouble::Io(error)) =
+                            update(&path, lease, Locking::Block, |shared, _| {
+                                change.apply(shared)
+                            })
+                        {
+                            tracing::warn!(path = %path.display(), %error, "the shared rate-limit state could not be written");
+                        }
+                    });
+                if let Err(error) = spawned {
+                    tracing::warn!(%error, "the shared rate-limit state could not be written");
+                }
+            }
+            // The in-process limiter takes over, with this process's hold.
+            Err(Trouble::Io(e)) => drop(self.fall_back(&e)),
+        }
+    }
+}
+
+/// What one look at the file found.
+enum Look {
+    /// A place was taken, with this id.
+    Took(u64),
+    /// A throttle holds until then.
+    Held { until: u64 },
+    /// Every place is taken; the next may come back then.
+    Full { until: u64 },
+}
+
+impl Limiter for MachineLimiter {
+    fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>> {
+        Box::pin(self.take_place())
+    }
+
+    fn release(&self, slot: Slot) {
+        if let Some(fallback) = self.fallback() {
+            return fallback.release(slot);
+        }
+        let (id, Some(limit)) = (slot.id(), self.limit) else {
+            return;
+        };
+        let returns_at_ms = now_ms().saturating_add(millis(limit.per));
+        self.change(Change::Release { id, returns_at_ms });
+    }
+
+    fn hold(&self, penalty: Duration) {
+        if let Some(fallback) = self.fallback() {
+            return fallback.hold(penalty);
+        }
+        let until_ms = now_ms().saturating_add(millis(penalty));
+        // This process's senders hold now, whatever becomes of the write.
+        {
+            let mut local = self.local();
+            local.held_until_ms = local.held_until_ms.max(until_ms);
+        }
+        self.change(Change::Hold { until_ms });
+    }
+
+    fn available(&self) -> usize {
+        if let Some(fallback) = self.fallback() {
+            return fallback.available();
+        }
+        let now = now_ms();
+        let local = self.local();
+        if local.held_until_ms > now {
+            return 0;
+        }
+        match self.limit {
+            None => usize::MAX,
+            Some(limit) => {
+                let taken = local.returns.iter().filter(|&&t| t > now).count();
+                (limit.max as usize).saturating_sub(taken)
+            }
+        }
+    }
+
+    fn is_held(&self) -> bool {
+        if let Some(fallback) = self.fallback() {
+            return fallback.is_held();
+        }
+        self.local().held_until_ms > now_ms()
+    }
+}
+
+impl fmt::Debug for MachineLimiter {
+    /// The path holds a hash, never the key.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MachineLimiter")
+            .field("path", &self.path)
+            .field("limit", &self.limit)
+            .field("lease_ms", &self.lease_ms)
+            .field("wait_through_holds", &self.wait_through_holds)
+            .finish_non_exhaustive()
+    }
+}
