@@ -482,6 +482,8 @@ fn the_sandbox_command_shows_each_message_readably() {
             .args(args)
             .env_clear()
             .env("XDG_CONFIG_HOME", config_home("sandbox"))
+            // Without HOME the shared rate limit would go to the real user's state directory.
+            .env("DINGTALK_STATE_DIR", config_home("sandbox").join("state"))
             .output()
             .unwrap()
     };

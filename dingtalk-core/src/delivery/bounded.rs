@@ -28,8 +28,10 @@ impl Bounded {
 
     fn refusal(&self) -> Error {
         let limit = match self.limit {
+            Some(Limit { max: 1, per }) => format!("1 message per {per:?}"),
             Some(Limit { max, per }) => format!("{max} messages per {per:?}"),
-            None => "no limit, a throttle holds".to_owned(),
+            // Only a throttle makes a robot without a limit wait.
+            None => "no limit, but a throttle".to_owned(),
         };
         Error::limit_full(&limit, self.wait)
     }

@@ -260,6 +260,12 @@ fn now_ms() -> u64 {
         .map_or(0, millis)
 }
 
+/// The wall clock's milliseconds, rounded up: a place given back must not return a fraction of
+/// a millisecond before its window ends.
+fn now_ms_up() -> u64 {
+    now_ms().saturating_add(1)
+}
+
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
@@ -489,7 +495,7 @@ impl Limiter for MachineLimiter {
         let (id, Some(limit)) = (slot.id(), self.limit) else {
             return;
         };
-        let returns_at_ms = now_ms().saturating_add(millis(limit.per));
+        let returns_at_ms = now_ms_up().saturating_add(millis(limit.per));
         self.change(Change::Release { id, returns_at_ms });
     }
 
@@ -497,7 +503,7 @@ impl Limiter for MachineLimiter {
         if let Some(fallback) = self.fallback() {
             return fallback.hold(penalty);
         }
-        let until_ms = now_ms().saturating_add(millis(penalty));
+        let until_ms = now_ms_up().saturating_add(millis(penalty));
         // This process's senders hold now, whatever becomes of the write.
         {
             let mut local = self.local();
@@ -541,5 +547,278 @@ impl fmt::Debug for MachineLimiter {
             .field("lease_ms", &self.lease_ms)
             .field("wait_through_holds", &self.wait_through_holds)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::delivery::bounded::Bounded;
+    use crate::error::ErrorKind;
+
+    /// A state directory of its own per test, never the user's.
+    fn state_dir(test: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("dingtalk-machine-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    /// A destination's key per test: a limiter that falls back shares the process's
+    /// registry, which other tests must not see.
+    fn key(test: &str) -> String {
+        format!("127.0.0.1:1 t0ken-{test}")
+    }
+
+    const TIMEOUT: Duration = Duration::from_millis(200);
+
+    fn limiter(dir: &Path, test: &str, max: u32, per_ms: u64) -> MachineLimiter {
+        let limit = Limit {
+            max,
+            per: Duration::from_millis(per_ms),
+        };
+        MachineLimiter::new(dir, &key(test), Some(limit), TIMEOUT, true)
+    }
+
+    /// Time measured by the wall clock's milliseconds may come up to a millisecond short.
+    fn at_least(elapsed: Duration, ms: u64) {
+        assert!(
+            elapsed + Duration::from_millis(2) >= Duration::from_millis(ms),
+            "{elapsed:?} < {ms} ms"
+        );
+    }
+
+    fn file_state(dir: &Path, test: &str) -> Shared {
+        let text = std::fs::read_to_string(state_file(dir, &key(test))).unwrap();
+        serde_json::from_str(&text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn limiters_on_one_directory_share_one_limit_as_processes_would() {
+        let dir = state_dir("share");
+        // Two limiters of one robot: to each other, two processes.
+        let a = limiter(&dir, "share", 2, 300);
+        let b = limiter(&dir, "share", 2, 300);
+        let first = a.acquire().await.unwrap();
+        let second = a.acquire().await.unwrap();
+        assert_eq!(file_state(&dir, "share").places.len(), 2);
+        let answered = Instant::now();
+        a.release(first);
+        a.release(second);
+        assert_eq!(a.available(), 0);
+        let _third = b.acquire().await.unwrap();
+        at_least(answered.elapsed(), 300);
+        assert_eq!(b.available(), 1, "b has seen the file");
+        // Another robot has a limit of its own.
+        let other = limiter(&dir, "share-other", 2, 300);
+        let start = Instant::now();
+        let _a = other.acquire().await.unwrap();
+        let _b = other.acquire().await.unwrap();
+        assert!(start.elapsed() < Duration::from_millis(100));
+    }
+
+    #[tokio::test]
+    async fn a_place_never_given_back_comes_back_after_the_timeout_and_the_window() {
+        let dir = state_dir("lost");
+        let a = limiter(&dir, "lost", 1, 300);
+        let taken = Instant::now();
+        // The process that took it was killed before its answer.
+        let Slot { .. } = a.acquire().await.unwrap();
+        let b = limiter(&dir, "lost", 1, 300);
+        let _place = b.acquire().await.unwrap();
+        at_least(taken.elapsed(), 200 + 300);
+    }
+
+    #[tokio::test]
+    async fn a_throttle_holds_every_process_and_one_that_does_not_wait_fails_at_once() {
+        let dir = state_dir("hold");
+        let a = limiter(&dir, "hold", 5, 100);
+        a.hold(Duration::from_millis(400));
+        assert!(a.is_held());
+        assert_eq!(a.available(), 0);
+        let held = Instant::now();
+        let impatient = MachineLimiter::new(&dir, &key("hold"), None, TIMEOUT, false);
+        let e = impatient.acquire().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert!(
+            e.to_string().contains("DingTalk throttles this robot"),
+            "{e}"
+        );
+        assert!(impatient.is_held(), "what it saw is kept");
+        let b = limiter(&dir, "hold", 5, 100);
+        let _place = b.acquire().await.unwrap();
+        at_least(held.elapsed(), 390);
+        assert!(!b.is_held());
+    }
+
+    #[tokio::test]
+    async fn a_corrupt_file_is_replaced_with_a_fresh_state() {
+        let dir = state_dir("corrupt");
+        let path = state_file(&dir, &key("corrupt"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        for garbage in [
+            &b"{\"places\": [{\"id\": "[..],
+            b"\xff\xfe not text",
+            b"[1, 2, 3]",
+        ] {
+            std::fs::write(&path, garbage).unwrap();
+            let a = limiter(&dir, "corrupt", 2, 100);
+            let slot = a.acquire().await.unwrap();
+            a.release(slot);
+            let state = file_state(&dir, "corrupt");
+            assert_eq!(state.places.len(), 1);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_file_that_cannot_be_used_leaves_the_limit_to_the_process() {
+        // A directory where the file should be (the tests run as root, whom permissions
+        // do not stop).
+        let dir = state_dir("unusable");
+        std::fs::create_dir_all(state_file(&dir, &key("unusable"))).unwrap();
+        let a = limiter(&dir, "unusable", 1, 300);
+        let slot = a.acquire().await.unwrap();
+        let answered = Instant::now();
+        a.release(slot);
+        assert_eq!(a.available(), 0);
+        let _again = a.acquire().await.unwrap();
+        assert!(answered.elapsed() >= Duration::from_millis(300));
+        // A file where the state directory should be.
+        let file = state_dir("unusable-dir").join("not-a-directory");
+        std::fs::write(&file, "").unwrap();
+        let b = limiter(&file, "unusable-dir", 1, 300);
+        b.hold(Duration::from_millis(200));
+        assert!(b.is_held(), "the hold is kept in the process");
+        let held = Instant::now();
+        let _place = b.acquire().await.unwrap();
+        at_least(held.elapsed(), 190);
+    }
+
+    #[tokio::test]
+    async fn with_no_wait_a_full_limit_fails_at_once_and_a_free_place_is_taken() {
+        let dir = state_dir("no-wait");
+        let inner: Arc<dyn Limiter> = Arc::new(limiter(&dir, "no-wait", 1, 300));
+        let limit = Limit {
+            max: 1,
+            per: Duration::from_millis(300),
+        };
+        let bounded = Bounded::new(inner, Duration::ZERO, Some(limit));
+        let slot = bounded.acquire().await.unwrap();
+        bounded.release(slot);
+        let start = Instant::now();
+        let e = bounded.acquire().await.unwrap_err();
+        assert!(start.elapsed() < Duration::from_millis(100));
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert_eq!(
+            e.to_string(),
+            "the local rate limit (1 message per 300ms) is full: no place came free at once, and nothing was sent to DingTalk"
+        );
+        // The refusal left no place behind.
+        assert_eq!(file_state(&dir, "no-wait").places.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_state_file_is_named_by_a_hash_and_holds_no_token() {
+        let dir = state_dir("token");
+        let a = limiter(&dir, "token", 2, 100);
+        let slot = a.acquire().await.unwrap();
+        a.release(slot);
+        let path = state_file(&dir, &key("token"));
+        let name = path.file_name().unwrap().to_str().unwrap();
+        assert_eq!(name.len(), 64 + ".json".len());
+        assert!(
+            name.trim_end_matches(".json")
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit())
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(!text.contains("t0ken") && !format!("{a:?}").contains("t0ken"));
+    }
+
+    const CHILD_DIR: &str = "DINGTALK_TEST_MACHINE_CHILD_DIR";
+    const CHILD_LOG: &str = "DINGTALK_TEST_MACHINE_CHILD_LOG";
+    const CHILD_TAKES: usize = 8;
+    const PROCESSES_MAX: u32 = 3;
+    const PROCESSES_PER_MS: u64 = 200;
+
+    /// The body of each child process of the test below; alone (without its environment),
+    /// it does nothing.
+    #[test]
+    fn child_process_takes_and_gives_back_places() {
+        let (Some(dir), Some(log)) = (std::env::var_os(CHILD_DIR), std::env::var_os(CHILD_LOG))
+        else {
+            return;
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let dir = PathBuf::from(dir);
+        let limiter = limiter(&dir, "processes", PROCESSES_MAX, PROCESSES_PER_MS);
+        let mut lines = String::new();
+        runtime.block_on(async {
+            for _ in 0..CHILD_TAKES {
+                let slot = limiter.acquire().await.unwrap();
+                let taken = now_ms();
+                // The request.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                let answered = now_ms();
+                limiter.release(slot);
+                lines.push_str(&format!("{taken} {answered}\n"));
+            }
+        });
+        std::fs::write(log, lines).unwrap();
+    }
+
+    #[test]
+    fn four_processes_never_count_more_than_the_limit_together() {
+        let dir = state_dir("processes");
+        let start = Instant::now();
+        let children: Vec<(std::process::Child, PathBuf)> = (0..4)
+            .map(|i| {
+                let log = dir.join(format!("child-{i}.log"));
+                let child = std::process::Command::new(std::env::current_exe().unwrap())
+                    .args([
+                        "--exact",
+                        "delivery::machine::tests::child_process_takes_and_gives_back_places",
+                        "--test-threads=1",
+                        "--quiet",
+                    ])
+                    .env(CHILD_DIR, &dir)
+                    .env(CHILD_LOG, &log)
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap();
+                (child, log)
+            })
+            .collect();
+        // Each place counts from its taking until a window after its answer.
+        let mut places: Vec<(u64, u64)> = Vec::new();
+        for (mut child, log) in children {
+            assert!(child.wait().unwrap().success());
+            let text = std::fs::read_to_string(log).unwrap();
+            for line in text.lines() {
+                let (taken, answered) = line.split_once(' ').unwrap();
+                let (taken, answered): (u64, u64) =
+                    (taken.parse().unwrap(), answered.parse().unwrap());
+                places.push((taken, answered + PROCESSES_PER_MS));
+            }
+        }
+        assert_eq!(places.len(), 4 * CHILD_TAKES);
+        for &(at, _) in &places {
+            let counted = places
+                .iter()
+                .filter(|&&(taken, back)| taken <= at && at < back)
+                .count();
+            assert!(
+                counted <= PROCESSES_MAX as usize,
+                "{counted} places at {at}: {places:?}"
+            );
+        }
+        // 32 places, 3 at a time, each for over a window.
+        at_least(start.elapsed(), 10 * PROCESSES_PER_MS);
     }
 }
