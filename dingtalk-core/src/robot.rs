@@ -46,7 +46,8 @@ pub const KEYWORD_SEPARATORS: [char; 2] = [',', '，'];
 ///
 /// Delivery is the robot's job: it never sends more than DingTalk allows (20 messages a minute
 /// unless [configured](RobotBuilder::rate_limit) otherwise, shared by every `Robot` for the
-/// same webhook in the process), holds through a throttle, retries transient failures with the
+/// same webhook in the process, or [on the machine](RobotBuilder::share_limit_on_this_machine)),
+/// holds through a throttle, retries transient failures with the
 /// same `msgUuid`, and sends each robot's messages in the order they were queued.
 ///
 /// ```no_run
@@ -281,7 +282,8 @@ impl RobotBuilder {
     /// At most `max` requests in any window of `per` (DingTalk's 20 a minute unless set).
     /// Retries count too. Every `Robot` in the process for the same webhook and limit shares
     /// one limit and one throttle: its clones, and `Robot`s built anew while the last one's
-    /// requests are still in the window or a throttle holds.
+    /// requests are still in the window or a throttle holds. To share them with other
+    /// processes, see [`share_limit_on_this_machine`](RobotBuilder::share_limit_on_this_machine).
     pub fn rate_limit(mut self, max: u32, per: Duration) -> Self {
         self.limit = Some(Limit { max, per });
         self
@@ -306,7 +308,9 @@ impl RobotBuilder {
     /// wedges no other: its places come back by themselves, one timeout and one window after
     /// it took them. A state file that is corrupt is replaced, with a warning in the log; one
     /// that cannot be used makes the process warn and keep the limit on its own, as without
-    /// this call.
+    /// this call. Without a limit ([`no_rate_limit`](RobotBuilder::no_rate_limit)), only
+    /// throttles are shared. The file's times are the wall clock's: share no limit in tests
+    /// that pause tokio's clock.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), dingtalk_core::Error> {
