@@ -586,6 +586,22 @@ mod tests {
     }
 
     #[test]
+    fn a_bounded_limit_wait_needs_a_zero_throttle_penalty() {
+        let hook = "https://oapi.dingtalk.com/robot/send?access_token=t";
+        let e = Robot::builder(hook)
+            .limit_wait(Duration::ZERO)
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+        assert!(e.to_string().contains("throttle_penalty"), "{e}");
+        Robot::builder(hook)
+            .limit_wait(Duration::ZERO)
+            .throttle_penalty(Duration::ZERO)
+            .build()
+            .unwrap();
+    }
+
+    #[test]
     fn a_fallback_lives_as_long_as_the_robot_that_names_it_and_no_longer() {
         let ops = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=ops")
             .build()
