@@ -62,7 +62,7 @@ impl Exit {
     fn meaning(self) -> String {
         let meaning = match self {
             Exit::Delivered => "delivered (or, with --dry-run, the message passed every check)",
-            Exit::Usage => "usage: a flag or argument is wrong (DINGTALK_RATE_LIMIT too)",
+            Exit::Usage => "usage: a flag or argument (or DINGTALK_RATE_LIMIT) is wrong",
             Exit::Config => {
                 "configuration: no webhook, a malformed webhook or secret, an unreadable config file"
             }

@@ -14,7 +14,8 @@
 //! Every change is one read-modify-write of that file under an exclusive `flock` (`fs4`),
 //! held for the few microseconds it takes and written in place, so concurrent writers never
 //! lose each other's entries, and the kernel drops the lock of a process that is killed: none
-//! can wedge the others.
+//! can wedge the others. (One stopped while it holds the lock is waited for a few seconds;
+//! then each process keeps the limit on its own.)
 //!
 //! Processes share no monotonic clock, so times are wall-clock milliseconds. A place taken
 //! counts until `timeout + per` from then (the longest a request may take, then the window),
@@ -54,6 +55,15 @@ pub(crate) const STATE_DIR_VAR: &str = "DINGTALK_STATE_DIR";
 /// sees the state at its first poll.
 const SPIN: Duration = Duration::from_millis(2);
 const SPIN_STEP: Duration = Duration::from_micros(100);
+
+/// How long the lock may stay taken before this process stops waiting for it and keeps the
+/// limit on its own: a killed process's lock goes with it, but a stopped one (`SIGSTOP`, a
+/// debugger) keeps it.
+const LOCK_PATIENCE: Duration = if cfg!(test) {
+    Duration::from_millis(300)
+} else {
+    Duration::from_secs(5)
+};
 
 /// The longest a waiter sleeps between two looks at the file. Places come back at times the
 /// file tells, so a waiter wakes when the next can; this bounds the cost of what it cannot
@@ -411,6 +421,7 @@ impl MachineLimiter {
     async fn take_place(&self) -> Result<Slot, Error> {
         let _turn = self.turn.lock().await;
         let mut backoff = Duration::from_millis(1);
+        let mut busy_since = None;
         loop {
             if let Some(fallback) = self.fallback() {
                 return fallback.acquire().await;
@@ -426,6 +437,16 @@ impl MachineLimiter {
                 }
                 Ok((Look::Held { until } | Look::Full { until }, now)) => (until, now),
                 Err(Trouble::Busy) => {
+                    let since = *busy_since.get_or_insert_with(std::time::Instant::now);
+                    if since.elapsed() >= LOCK_PATIENCE {
+                        self.fall_back(&io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            format!(
+                                "another process has held its lock for {LOCK_PATIENCE:?} (stopped while holding it?)"
+                            ),
+                        ));
+                        continue;
+                    }
                     // Another process is in the middle of a change: look again soon.
                     tokio::time::sleep(backoff).await;
                     backoff = (backoff * 2).min(Duration::from_millis(20));
@@ -437,6 +458,7 @@ impl MachineLimiter {
                 }
             };
             backoff = Duration::from_millis(1);
+            busy_since = None;
             let nap = Duration::from_millis(until.saturating_sub(now).max(1)).min(MAX_NAP);
             tokio::time::sleep(nap).await;
         }
@@ -695,6 +717,27 @@ mod tests {
         let held = Instant::now();
         let _place = b.acquire().await.unwrap();
         at_least(held.elapsed(), 190);
+    }
+
+    #[tokio::test]
+    async fn a_lock_held_too_long_leaves_the_limit_to_the_process() {
+        let dir = state_dir("stuck");
+        let path = state_file(&dir, &key("stuck"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // A process stopped while it held the lock.
+        let stuck = File::create(&path).unwrap();
+        fs4::FileExt::lock(&stuck).unwrap();
+        let a = limiter(&dir, "stuck", 1, 300);
+        let start = Instant::now();
+        let slot = a.acquire().await.unwrap();
+        at_least(start.elapsed(), 300);
+        // The process keeps the limit from now on.
+        a.release(slot);
+        assert_eq!(a.available(), 0);
+        let again = Instant::now();
+        let _slot = a.acquire().await.unwrap();
+        at_least(again.elapsed(), 290);
+        drop(stuck);
     }
 
     #[tokio::test]
