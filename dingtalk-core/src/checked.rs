@@ -79,6 +79,34 @@ impl MsgUuid {
         MsgUuid(digits)
     }
 
+    /// The `msgUuid` written as `s`: exactly 32 lowercase hex digits, as [`as_str`] gives.
+    ///
+    /// [`as_str`]: MsgUuid::as_str
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub fn parse(s: &str) -> Option<MsgUuid> {
+        let lowercase_hex = s.len() == spec::MSG_UUID_LEN
+            && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+        lowercase_hex
+            .then(|| u128::from_str_radix(s, 16).ok())
+            .flatten()
+            .map(MsgUuid::from_bits)
+    }
+
+    /// The `msgUuid` of a digest of the messages `parts`, in order: the same parts give the
+    /// same one, so that a digest sent again (by another process that took over a shared
+    /// queue) is not posted twice.
+    pub fn merged<'a>(parts: impl IntoIterator<Item = &'a MsgUuid>) -> MsgUuid {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        for part in parts {
+            hash.update(part.0);
+        }
+        let digest = hash.finalize();
+        let mut bits = [0; 16];
+        bits.copy_from_slice(&digest[..16]);
+        MsgUuid::from_bits(u128::from_be_bytes(bits))
+    }
+
     /// The 32 hex digits.
     pub fn as_str(&self) -> &str {
         std::str::from_utf8(&self.0).expect("hex digits are ASCII")
@@ -118,6 +146,28 @@ mod tests {
             (0..10_000).map(|_| MsgUuid::random()).collect();
         assert_eq!(many.len(), 10_000);
         assert!(many.iter().all(|u| is_msg_uuid(u.as_str())));
+    }
+
+    #[test]
+    fn a_msg_uuid_reads_back_from_its_digits_and_a_digest_has_one_of_its_parts() {
+        let uuid = MsgUuid::random();
+        assert_eq!(MsgUuid::parse(uuid.as_str()), Some(uuid));
+        for bad in [
+            "",
+            "0",
+            &"A".repeat(32),
+            &"g".repeat(32),
+            &"0".repeat(33),
+            "+0000000000000000000000000000000",
+        ] {
+            assert_eq!(MsgUuid::parse(bad), None, "{bad}");
+        }
+        let (a, b) = (MsgUuid::random(), MsgUuid::random());
+        let merged = MsgUuid::merged([&a, &b]);
+        assert!(is_msg_uuid(merged.as_str()));
+        assert_eq!(merged, MsgUuid::merged([&a, &b]));
+        assert_ne!(merged, MsgUuid::merged([&b, &a]));
+        assert_ne!(merged, MsgUuid::merged([&a]));
     }
 
     #[test]

@@ -60,6 +60,10 @@ pub enum ErrorKind {
     /// The message was queued, but the task delivering it stopped before it was sent: its
     /// tokio runtime shut down.
     Cancelled,
+    /// The store that keeps the robot's shared queue and limits (Redis, with
+    /// `RobotBuilder::redis`) could not be reached or failed: the message was not queued.
+    /// Retryable: once the store is back, what it already holds is delivered.
+    StoreUnavailable,
 }
 
 /// The error of every fallible operation in this crate. See [`ErrorKind`].
@@ -109,6 +113,44 @@ impl Error {
             ErrorKind::Cancelled,
             "the task delivering the message stopped before sending it (its runtime shut down)",
         )
+    }
+
+    /// The shared store (Redis) could not be reached, or failed, while doing `what`. `cause`
+    /// is the store client's error: it names the store's address, never its password.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn store_unavailable(
+        what: &str,
+        cause: impl StdError + Send + Sync + 'static,
+    ) -> Error {
+        let mut e = Error::new(
+            ErrorKind::StoreUnavailable,
+            format!("the robot's shared store (Redis) could not {what}"),
+        );
+        e.inner_mut().source = Some(Arc::new(cause));
+        e
+    }
+
+    /// An error as another process saw it and recorded it (the process that delivered a
+    /// message from a shared queue): the same kind, `errcode` and `errmsg`, and its message.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn recorded(
+        kind: ErrorKind,
+        message: String,
+        errcode: Option<i64>,
+        errmsg: Option<String>,
+    ) -> Error {
+        let mut e = Error::new(kind, message);
+        let inner = e.inner_mut();
+        inner.errcode = errcode;
+        inner.errmsg = errmsg;
+        e
+    }
+
+    /// What went wrong and how to fix it, without DingTalk's `errcode` and `errmsg` (which
+    /// `Display` appends).
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn message(&self) -> &str {
+        &self.inner.message
     }
 
     pub(crate) fn flush_timeout(remaining: usize, deadline: Duration) -> Error {
@@ -167,7 +209,11 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind(),
-            ErrorKind::Timeout | ErrorKind::Transport | ErrorKind::Server | ErrorKind::RateLimited
+            ErrorKind::Timeout
+                | ErrorKind::Transport
+                | ErrorKind::Server
+                | ErrorKind::RateLimited
+                | ErrorKind::StoreUnavailable
         )
     }
 
@@ -310,7 +356,41 @@ impl fmt::Display for ErrorKind {
             ErrorKind::Api => "refused by DingTalk",
             ErrorKind::QueueFull => "queue full",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::StoreUnavailable => "store unavailable",
         })
+    }
+}
+
+impl ErrorKind {
+    /// Every kind, in the order declared.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) const ALL: [ErrorKind; 19] = [
+        ErrorKind::KeywordMismatch,
+        ErrorKind::SignatureMismatch,
+        ErrorKind::TimestampExpired,
+        ErrorKind::IpNotAllowed,
+        ErrorKind::RateLimited,
+        ErrorKind::InvalidToken,
+        ErrorKind::RobotDisabled,
+        ErrorKind::RobotNotFound,
+        ErrorKind::GroupDissolved,
+        ErrorKind::PayloadTooLarge,
+        ErrorKind::InvalidMessage,
+        ErrorKind::InvalidConfig,
+        ErrorKind::Timeout,
+        ErrorKind::Transport,
+        ErrorKind::Server,
+        ErrorKind::Api,
+        ErrorKind::QueueFull,
+        ErrorKind::Cancelled,
+        ErrorKind::StoreUnavailable,
+    ];
+
+    /// The kind whose [`Display`](fmt::Display) is `name`: how a kind is recorded where
+    /// another process reads it.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn from_name(name: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.to_string() == name)
     }
 }
 
@@ -397,5 +477,27 @@ mod tests {
             assert_eq!(e.errmsg(), Some(msg));
             assert!(e.to_string().ends_with(&format!("(errcode {code}: {msg})")));
         }
+    }
+
+    #[test]
+    fn every_kind_is_found_by_its_name_and_a_recorded_error_reads_as_the_original() {
+        for kind in ErrorKind::ALL {
+            assert_eq!(ErrorKind::from_name(&kind.to_string()), Some(kind));
+        }
+        assert_eq!(ErrorKind::from_name("no such kind"), None);
+        let original = Error::from_answer(310_000, errmsg::SIGN_NOT_MATCH.to_owned());
+        let recorded = Error::recorded(
+            original.kind(),
+            original.message().to_owned(),
+            original.errcode(),
+            original.errmsg().map(str::to_owned),
+        );
+        assert_eq!(recorded.kind(), ErrorKind::SignatureMismatch);
+        assert_eq!(recorded.to_string(), original.to_string());
+        assert_eq!(recorded.errmsg(), Some(errmsg::SIGN_NOT_MATCH));
+        let down = Error::store_unavailable("queue the message", std::io::Error::other("refused"));
+        assert_eq!(down.kind(), ErrorKind::StoreUnavailable);
+        assert!(down.is_retryable());
+        assert!(std::error::Error::source(&down).is_some());
     }
 }

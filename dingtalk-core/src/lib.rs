@@ -43,6 +43,8 @@ pub use message::Message;
 pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
+#[cfg(feature = "redis")]
+pub use robot::DEFAULT_REDIS_TAKEOVER;
 pub use robot::{
     DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, KEYWORD_SEPARATORS, Receipt, Robot, RobotBuilder,
 };

@@ -18,7 +18,9 @@ use crate::delivery::bounded::Bounded;
 use crate::delivery::limiter::{Limit, Limiter, LocalLimiter};
 use crate::delivery::machine::{self, MachineLimiter};
 use crate::delivery::settings::{FailureHook, Fallback, Policy};
-use crate::delivery::{Delivery, Outbox, QueuePolicy, RetryPolicy};
+#[cfg(feature = "redis")]
+use crate::delivery::fleet::{self, RedisOutbox, Store};
+use crate::delivery::{AnyOutbox, Delivery, Outbox, QueuePolicy, RetryPolicy};
 use crate::error::Error;
 use crate::message::Message;
 use crate::payload::Payload;
@@ -68,7 +70,7 @@ pub struct Robot {
 
 /// The last clone of a `Robot` to go closes its queue: what is queued is still delivered.
 struct Handle {
-    outbox: Arc<Outbox<CustomRobot>>,
+    outbox: AnyOutbox<CustomRobot>,
 }
 
 impl Drop for Handle {
@@ -91,8 +93,20 @@ pub struct RobotBuilder {
     state_dir: Option<Option<PathBuf>>,
     /// How long a message waits for a place in the limit; unset: as long as it takes.
     limit_wait: Option<Duration>,
+    /// The Redis that keeps the queue and the limits, and how long a silent deliverer keeps
+    /// the robot.
+    #[cfg(feature = "redis")]
+    redis: Option<String>,
+    #[cfg(feature = "redis")]
+    redis_takeover_after: Duration,
     policy: Policy,
 }
+
+/// How long a process that delivers a robot's queue kept in Redis may go silent (dead, or
+/// stalled) before another takes the robot over, unless set with
+/// [`RobotBuilder::redis_takeover_after`].
+#[cfg(feature = "redis")]
+pub const DEFAULT_REDIS_TAKEOVER: Duration = Duration::from_secs(30);
 
 impl Robot {
     /// Starts configuring a robot with its webhook address.
@@ -109,6 +123,10 @@ impl Robot {
             }),
             state_dir: None,
             limit_wait: None,
+            #[cfg(feature = "redis")]
+            redis: None,
+            #[cfg(feature = "redis")]
+            redis_takeover_after: DEFAULT_REDIS_TAKEOVER,
             policy: Policy {
                 retry: RetryPolicy::default(),
                 throttle_penalty: spec::THROTTLE_PENALTY,
@@ -126,7 +144,7 @@ impl Robot {
         RobotBuilder::from_lookup(|name| std::env::var(name).ok())?.build()
     }
 
-    fn outbox(&self) -> &Arc<Outbox<CustomRobot>> {
+    fn outbox(&self) -> &AnyOutbox<CustomRobot> {
         &self.handle.outbox
     }
 
@@ -185,6 +203,10 @@ impl Robot {
     /// Checks a message and queues it, without waiting for its delivery: await the returned
     /// [`Delivery`] for the receipt, or drop it. Waits only for room in the queue, if the
     /// queue is full and its policy is [`QueuePolicy::Wait`].
+    ///
+    /// A robot whose queue is in Redis ([`RobotBuilder::redis`]) returns once the message is
+    /// in Redis; if Redis cannot be reached, nothing is queued and the error is
+    /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable).
     pub async fn post<M: Message + ?Sized>(&self, message: &M) -> Result<Delivery, Error> {
         // Checked here, with room for the `msgUuid`, so nothing is refused later for what
         // could have been seen now; the body made here is the one sent.
@@ -194,14 +216,16 @@ impl Robot {
         self.outbox().enqueue(checked).await
     }
 
-    /// How many messages are queued or in flight.
+    /// How many messages are queued or in flight. For a queue in Redis: in the whole fleet,
+    /// as this process last saw it.
     pub fn queued(&self) -> usize {
         self.outbox().pending()
     }
 
     /// Waits until every queued message is delivered or has finally failed, for at most
     /// `deadline`. An error ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout)) says how many
-    /// were left; they stay queued.
+    /// were left; they stay queued. For a queue in Redis, it waits until the robot's shared
+    /// queue is empty, whichever process queued its messages.
     pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
         self.outbox().flush(deadline).await
     }
@@ -218,7 +242,7 @@ impl Fallback for Robot {
     fn try_post(&self, notice: Payload) -> Result<(), Error> {
         let checked = self.destination().check(notice)?;
         // Nobody waits for the notice: its own failures reach this robot's hook and log.
-        self.outbox().try_enqueue(checked).map(drop)
+        self.outbox().try_enqueue(checked)
     }
 
     fn keyword(&self) -> Option<&str> {
@@ -352,6 +376,53 @@ impl RobotBuilder {
         self
     }
 
+    /// Keeps the robot's rate limit, throttle and queue in Redis at `url`
+    /// (`redis://[:password@]host[:port][/db]`), shared by every process that sends to the
+    /// same webhook through it: a service with several replicas, say (feature `redis`).
+    ///
+    /// [`post`](Robot::post) returns once the message is in Redis, and a restart or a crash
+    /// loses nothing queued. One process at a time delivers the robot's messages, in the order
+    /// they were queued, within the limit; if it dies or stalls, another takes over after
+    /// [`redis_takeover_after`](RobotBuilder::redis_takeover_after) with the same messages and
+    /// `msgUuid`s, so that none is posted twice. The queue's capacity and policy apply to the
+    /// shared backlog; failure hooks and the fallback are told in the process that delivered.
+    /// If Redis cannot be reached, `post` fails with
+    /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable): nothing is dropped
+    /// or sent without the limit, and what Redis holds is delivered once it is back.
+    ///
+    /// A URL that is not a Redis URL is an [`InvalidConfig`](crate::ErrorKind::InvalidConfig)
+    /// error at [`build`](RobotBuilder::build); Redis is connected to lazily. Keys are named by
+    /// a hash of the webhook (never the token) and expire after a week unused. It replaces
+    /// [`share_limit_on_this_machine`](RobotBuilder::share_limit_on_this_machine), and cannot
+    /// be combined with [`limit_wait`](RobotBuilder::limit_wait).
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), dingtalk_core::Error> {
+    /// use dingtalk_core::{Payload, Robot};
+    ///
+    /// // Every replica builds the same robot: together they send at most 20 a minute.
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
+    ///     .redis("redis://cache.internal:6379")
+    ///     .build()?;
+    /// robot.post(&Payload::text("order 42 shipped")).await?; // in Redis now
+    /// # Ok(()) }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn redis(mut self, url: impl Into<String>) -> Self {
+        self.redis = Some(url.into());
+        self
+    }
+
+    /// How long the process that delivers a robot's queue in Redis may go without renewing
+    /// its lease (it died, stalled or lost Redis) before another process takes the robot
+    /// over: 30 seconds unless set. Shorter takes over sooner; too short lets a process that
+    /// is only slow lose the robot (it renews every third of it).
+    #[cfg(feature = "redis")]
+    pub fn redis_takeover_after(mut self, after: Duration) -> Self {
+        self.redis_takeover_after = after;
+        self
+    }
+
     /// How long every send holds after DingTalk answers that the robot is throttled
     /// (`130101`, `410100`): 10 minutes unless set. The message that met the throttle is sent
     /// after it. With `Duration::ZERO` nothing holds: the message fails at once with
@@ -437,6 +508,33 @@ impl RobotBuilder {
         let transport = Transport::new(self.timeout, webhook.is_loopback())?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
         let destination = CustomRobot::new(webhook, secret, keywords, name);
+        #[cfg(feature = "redis")]
+        if let Some(url) = self.redis {
+            if self.limit_wait.is_some() {
+                return Err(Error::invalid_config(
+                    "limit_wait cannot be combined with redis: a message in the shared queue waits for whichever process delivers it",
+                ));
+            }
+            if self.redis_takeover_after < Duration::from_millis(10) {
+                return Err(Error::invalid_config(
+                    "redis_takeover_after must be at least 10 ms",
+                ));
+            }
+            let store = Store::get(&url)?;
+            let outbox = RedisOutbox::new(
+                destination,
+                transport,
+                store,
+                self.limit,
+                self.policy,
+                self.redis_takeover_after,
+            );
+            return Ok(Robot {
+                handle: Arc::new(Handle {
+                    outbox: AnyOutbox::Shared(outbox),
+                }),
+            });
+        }
         let limiter = limiter(
             destination.limit_key(),
             self.limit,
@@ -450,7 +548,7 @@ impl RobotBuilder {
         let outbox = Outbox::new(destination, transport, limiter, self.policy);
         Ok(Robot {
             handle: Arc::new(Handle {
-                outbox: Arc::new(outbox),
+                outbox: AnyOutbox::Local(Arc::new(outbox)),
             }),
         })
     }
@@ -494,14 +592,16 @@ fn limiter(
 impl fmt::Debug for Robot {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let destination = self.destination();
-        f.debug_struct("Robot")
-            .field("name", &destination.name())
+        let mut f = f.debug_struct("Robot");
+        f.field("name", &destination.name())
             .field("webhook", destination.webhook())
             .field("secret", &destination.secret())
             .field("keywords", &destination.keywords())
             .field("timeout", &self.outbox().transport().timeout())
-            .field("queued", &self.queued())
-            .finish_non_exhaustive()
+            .field("queued", &self.queued());
+        #[cfg(feature = "redis")]
+        f.field("redis", &self.outbox().store());
+        f.finish_non_exhaustive()
     }
 }
 
@@ -510,13 +610,18 @@ impl fmt::Debug for RobotBuilder {
         let webhook = Webhook::parse(&self.webhook)
             .map(|w| w.to_string())
             .unwrap_or_else(|_| "<unparsed>".to_owned());
-        f.debug_struct("RobotBuilder")
-            .field("webhook", &webhook)
+        let mut f = f.debug_struct("RobotBuilder");
+        f.field("webhook", &webhook)
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("keywords", &self.keywords)
             .field("timeout", &self.timeout)
-            .field("name", &self.name)
-            .finish_non_exhaustive()
+            .field("name", &self.name);
+        #[cfg(feature = "redis")]
+        f.field(
+            "redis",
+            &self.redis.as_deref().map(fleet::redacted_url),
+        );
+        f.finish_non_exhaustive()
     }
 }
 

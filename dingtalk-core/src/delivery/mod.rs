@@ -8,9 +8,14 @@
 //! overflowed backlog as [`digest`]s, and answers the sender with a [`Receipt`] or the error,
 //! telling the failure hook and the fallback of a final failure. It knows the destination only
 //! through [`Destination`], and the limit only through [`Limiter`].
+//!
+//! With the `redis` feature, `fleet` keeps a robot's queue and limits in Redis instead, for
+//! every process that sends to it; the same [`worker`] delivers. [`AnyOutbox`] is either.
 
 pub(crate) mod bounded;
 pub(crate) mod digest;
+#[cfg(feature = "redis")]
+pub(crate) mod fleet;
 pub(crate) mod limiter;
 pub(crate) mod machine;
 pub(crate) mod queue;
@@ -119,6 +124,103 @@ impl<D: Destination> Outbox<D> {
     /// Waits until nothing is queued or in flight, for at most `deadline`.
     pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
         self.queue.flush(deadline).await
+    }
+}
+
+/// A robot's outbox: its queue in this process, or (feature `redis`) in Redis, shared by a
+/// fleet of processes.
+pub(crate) enum AnyOutbox<D: Destination> {
+    Local(Arc<Outbox<D>>),
+    #[cfg(feature = "redis")]
+    Shared(Arc<fleet::RedisOutbox<D>>),
+}
+
+impl<D: Destination> AnyOutbox<D> {
+    /// Where its messages go.
+    pub fn destination(&self) -> &D {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.destination(),
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.destination(),
+        }
+    }
+
+    /// How its requests are sent.
+    pub fn transport(&self) -> &Transport {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.transport(),
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.transport(),
+        }
+    }
+
+    /// Its rate limit and throttle.
+    pub fn limiter(&self) -> &dyn Limiter {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.limiter(),
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.limiter(),
+        }
+    }
+
+    /// Messages queued or in flight: in this process; or in the fleet's queue, as last seen.
+    pub fn pending(&self) -> usize {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.pending(),
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.pending(),
+        }
+    }
+
+    /// Queues a checked message as the queue policy says.
+    pub async fn enqueue(&self, checked: Checked) -> Result<Delivery, Error> {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.enqueue(checked).await,
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.enqueue(checked).await,
+        }
+    }
+
+    /// Queues a checked message without waiting, and without anyone waiting for it: a full
+    /// queue drops it (an error here, or a warning in the log where the queue is in Redis and
+    /// is written in the background).
+    pub fn try_enqueue(&self, checked: Checked) -> Result<(), Error> {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.try_enqueue(checked).map(drop),
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => {
+                outbox.try_enqueue(checked);
+                Ok(())
+            }
+        }
+    }
+
+    /// Waits until nothing is queued or in flight (in the fleet's queue, where it is in
+    /// Redis), for at most `deadline`.
+    pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.flush(deadline).await,
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.flush(deadline).await,
+        }
+    }
+
+    /// The Redis it is kept in, its password hidden; `None` in this process.
+    #[cfg(feature = "redis")]
+    pub fn store(&self) -> Option<&str> {
+        match self {
+            AnyOutbox::Local(_) => None,
+            AnyOutbox::Shared(outbox) => Some(outbox.store().shown()),
+        }
+    }
+
+    /// No more sends will come from this robot.
+    pub fn close(&self) {
+        match self {
+            AnyOutbox::Local(outbox) => outbox.close(),
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.close(),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
 
-use crate::checked::Checked;
+use crate::checked::{Checked, MsgUuid};
 use crate::delivery::receipt::{Delivery, Reply};
 use crate::delivery::settings::QueuePolicy;
 use crate::error::Error;
@@ -21,10 +21,22 @@ pub(crate) struct Job {
     pub parts: Vec<Part>,
 }
 
-/// One queued message and where its sender hears of it.
+/// One queued message, the `msgUuid` every attempt to send it carries, and where its sender
+/// hears of it.
 pub(crate) struct Part {
     pub checked: Checked,
+    pub msg_uuid: MsgUuid,
     pub reply: Reply,
+}
+
+impl Part {
+    fn new(checked: Checked, reply: Reply) -> Part {
+        Part {
+            checked,
+            msg_uuid: MsgUuid::random(),
+            reply,
+        }
+    }
 }
 
 /// The queue: its jobs, its room, and the count of messages queued or in flight.
@@ -79,7 +91,7 @@ impl Queue {
             .expect("the queue's semaphore is never closed")
             .forget();
         let (reply, delivery) = Delivery::new();
-        self.push_job(self.jobs(), Part { checked, reply });
+        self.push_job(self.jobs(), Part::new(checked, reply));
         Ok(delivery)
     }
 
@@ -98,7 +110,7 @@ impl Queue {
             return Err(Error::queue_full(self.capacity));
         }
         let (reply, delivery) = Delivery::new();
-        let part = Part { checked, reply };
+        let part = Part::new(checked, reply);
         if room {
             self.push_job(jobs, part);
         } else {

@@ -29,6 +29,25 @@ pub(crate) struct Worker<D> {
     policy: Policy,
 }
 
+/// One step of a job's delivery, as [`Worker::plan`] makes it: the steps take the job's
+/// messages in order, each as many as it sends.
+pub(crate) enum Step {
+    /// The next message, as it is.
+    One,
+    /// The next `count` messages, merged into `digest`.
+    Merged { count: usize, digest: Checked },
+}
+
+impl Step {
+    /// How many of the job's messages it sends.
+    pub fn count(&self) -> usize {
+        match self {
+            Step::One => 1,
+            Step::Merged { count, .. } => *count,
+        }
+    }
+}
+
 /// How the last attempt of a delivery ended well.
 struct Answered {
     accepted: Accepted,
@@ -66,52 +85,63 @@ impl<D: Destination> Worker<D> {
         self.destination.name()
     }
 
-    /// Delivers one job: a message as itself; a merged backlog as digests that fit.
-    pub async fn deliver(&self, job: Job) {
-        let mut parts = job.parts;
-        if parts.len() == 1 {
-            let part = parts.pop().expect("one part");
-            let result = self.deliver_one(&part.checked, 1).await;
-            self.finish(vec![part], &result);
-            return;
+    /// How to send `messages`, a job's in order: one message as itself; a merged backlog as
+    /// digests that fit, in order, each message that would go alone as itself.
+    pub fn plan(&self, messages: &[&Checked]) -> Vec<Step> {
+        if messages.len() == 1 {
+            return vec![Step::One];
         }
         tracing::debug!(
             robot = %self.name(),
-            merged = parts.len(),
+            merged = messages.len(),
             "the queue overflowed: its backlog goes as digests"
         );
         let runs = {
-            let payloads: Vec<&Payload> = parts.iter().map(|p| p.checked.payload()).collect();
+            let payloads: Vec<&Payload> = messages.iter().map(|m| m.payload()).collect();
             digest::runs(&payloads)
         };
-        let mut parts = parts.into_iter();
+        let mut steps = Vec::with_capacity(runs.len());
         for run in runs {
-            let run_parts: Vec<Part> = parts.by_ref().take(run.range.len()).collect();
-            let digest = match run.digest.map(|digest| self.destination.check(digest)) {
-                Some(Ok(digest)) => digest,
+            match run.digest.map(|digest| self.destination.check(digest)) {
+                Some(Ok(digest)) => steps.push(Step::Merged {
+                    count: run.range.len(),
+                    digest,
+                }),
                 Some(Err(e)) => {
                     // Each part passed, so only merging broke it (a keyword lost to escaping,
                     // say): each goes as itself.
                     tracing::warn!(
                         robot = %self.name(),
                         error = %e,
-                        parts = run_parts.len(),
+                        parts = run.range.len(),
                         "a digest failed the check: its messages go one by one"
                     );
-                    for part in run_parts {
-                        let result = self.deliver_one(&part.checked, 1).await;
-                        self.finish(vec![part], &result);
-                    }
-                    continue;
+                    steps.extend(run.range.map(|_| Step::One));
                 }
-                None => {
-                    let result = self.deliver_one(&run_parts[0].checked, 1).await;
-                    self.finish(run_parts, &result);
-                    continue;
+                None => steps.push(Step::One),
+            }
+        }
+        steps
+    }
+
+    /// Delivers one job of the in-process queue, as [`plan`](Worker::plan) says, and tells
+    /// each sender how its message ended.
+    pub async fn deliver(&self, job: Job) {
+        let steps = {
+            let messages: Vec<&Checked> = job.parts.iter().map(|p| &p.checked).collect();
+            self.plan(&messages)
+        };
+        let mut parts = job.parts.into_iter();
+        for step in steps {
+            let run: Vec<Part> = parts.by_ref().take(step.count()).collect();
+            let result = match &step {
+                Step::One => self.deliver_one(&run[0].checked, &run[0].msg_uuid, 1).await,
+                Step::Merged { digest, .. } => {
+                    let msg_uuid = MsgUuid::merged(run.iter().map(|p| &p.msg_uuid));
+                    self.deliver_one(digest, &msg_uuid, run.len()).await
                 }
             };
-            let result = self.deliver_one(&digest, run_parts.len()).await;
-            self.finish(run_parts, &result);
+            self.finish(run, &result);
         }
     }
 
@@ -126,7 +156,8 @@ impl<D: Destination> Worker<D> {
         }
     }
 
-    fn notify_failure(&self, payload: &Payload, error: &Error) {
+    /// Tells the failure hook and the fallback that `payload` finally failed with `error`.
+    pub fn notify_failure(&self, payload: &Payload, error: &Error) {
         if let Some(hook) = &self.policy.on_failure {
             // A panicking hook must not stop delivery.
             let called =
@@ -166,11 +197,20 @@ impl<D: Destination> Worker<D> {
         }
     }
 
-    /// Sends one checked body under a fresh `msgUuid`: waits for the limit, holds through
-    /// throttles, retries. The receipt is made once, from how the delivery ended.
-    async fn deliver_one(&self, checked: &Checked, merged: usize) -> Result<Receipt, Error> {
-        let msg_uuid = MsgUuid::random();
-        let body = checked.with_msg_uuid(&msg_uuid);
+    /// Sends one checked body under its `msgUuid` (which every attempt reuses), carrying
+    /// `merged` queued messages: waits for the limit, holds through throttles, retries. The
+    /// receipt is made once, from how the delivery ended.
+    ///
+    /// A limiter whose store cannot be reached ([`ErrorKind::StoreUnavailable`]) ends it at
+    /// once with that error, whatever went before: no request is sent without the limit, and
+    /// the caller decides what becomes of the message (a shared queue keeps it for later).
+    pub async fn deliver_one(
+        &self,
+        checked: &Checked,
+        msg_uuid: &MsgUuid,
+        merged: usize,
+    ) -> Result<Receipt, Error> {
+        let body = checked.with_msg_uuid(msg_uuid);
         let started = Instant::now();
         let mut waited = Duration::ZERO;
         let mut attempts = 0;
@@ -186,6 +226,16 @@ impl<D: Destination> Worker<D> {
                     let outcome = self.attempt(&body).await;
                     place.release();
                     outcome
+                }
+                Err(e) if e.kind() == ErrorKind::StoreUnavailable => {
+                    tracing::warn!(
+                        robot = %self.name(),
+                        %msg_uuid,
+                        attempts,
+                        error = %e,
+                        "the shared limit cannot be consulted: not sending"
+                    );
+                    return Err(e);
                 }
                 // The limit could not be consulted: no request went out.
                 Err(e) => {
