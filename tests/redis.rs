@@ -491,7 +491,10 @@ async fn a_message_costs_at_most_three_round_trips_to_redis() {
     println!("{per_message:.2} round trips to Redis per message ({calls} for {sent})");
     // Three a message (ENQUEUE, TAKE, FINISH); a wake-up kept from before the count may add
     // one look at an empty queue.
-    assert!(calls <= 3 * sent + 1, "{per_message:.2} round trips per message");
+    assert!(
+        calls <= 3 * sent + 1,
+        "{per_message:.2} round trips per message"
+    );
 }
 
 #[test]

@@ -15,11 +15,11 @@ use std::time::Duration;
 
 use crate::checked::Checked;
 use crate::delivery::bounded::Bounded;
+#[cfg(feature = "redis")]
+use crate::delivery::fleet::{self, RedisOutbox, Store};
 use crate::delivery::limiter::{Limit, Limiter, LocalLimiter};
 use crate::delivery::machine::{self, MachineLimiter};
 use crate::delivery::settings::{FailureHook, Fallback, Policy};
-#[cfg(feature = "redis")]
-use crate::delivery::fleet::{self, RedisOutbox, Store};
 use crate::delivery::{AnyOutbox, Delivery, Outbox, QueuePolicy, RetryPolicy};
 use crate::error::Error;
 use crate::message::Message;
@@ -617,10 +617,7 @@ impl fmt::Debug for RobotBuilder {
             .field("timeout", &self.timeout)
             .field("name", &self.name);
         #[cfg(feature = "redis")]
-        f.field(
-            "redis",
-            &self.redis.as_deref().map(fleet::redacted_url),
-        );
+        f.field("redis", &self.redis.as_deref().map(fleet::redacted_url));
         f.finish_non_exhaustive()
     }
 }
