@@ -202,6 +202,67 @@ async fn a_throttle_holds_the_robot_then_delivers_what_met_it() {
 }
 
 #[tokio::test]
+async fn a_robot_that_fails_when_throttled_sends_nothing_until_the_throttle_ends() {
+    let sandbox = Sandbox::builder()
+        .rate_limit(2, Duration::from_secs(10))
+        .penalty(Duration::from_millis(300))
+        .start()
+        .await
+        .unwrap();
+    // This client does not know the limit, and will not wait a throttle out.
+    let robot = Robot::builder(sandbox.webhook_url())
+        .no_rate_limit()
+        .throttle_penalty(Duration::from_millis(600))
+        .fail_when_throttled()
+        .build()
+        .unwrap();
+    for i in 0..2 {
+        robot.send(&Payload::text(format!("m{i}"))).await.unwrap();
+    }
+    let throttled = robot.send(&Payload::text("m2")).await.unwrap_err();
+    assert_eq!(throttled.kind(), ErrorKind::RateLimited);
+    assert_eq!(throttled.errcode(), Some(130_101), "DingTalk's answer: {throttled}");
+    assert_eq!(sandbox.exchanges().len(), 3);
+
+    // While the hold lasts nothing reaches DingTalk: it would only prolong the throttle.
+    let held = robot.send(&Payload::text("m3")).await.unwrap_err();
+    assert_eq!(held.kind(), ErrorKind::RateLimited);
+    assert_eq!(held.errcode(), None, "refused before sending: {held}");
+    assert!(held.to_string().contains("throttles this robot"), "{held}");
+    assert_eq!(sandbox.exchanges().len(), 3, "m3 was never sent");
+
+    // Once the penalty has passed, sends go out again.
+    tokio::time::sleep(Duration::from_millis(650)).await;
+    let receipt = robot.send(&Payload::text("m4")).await.unwrap();
+    assert_eq!(receipt.attempts(), 1);
+    assert_eq!(throttles(&sandbox), 1);
+}
+
+#[tokio::test]
+async fn a_message_given_up_for_want_of_a_place_does_not_hold_the_robot() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let robot = Robot::builder(sandbox.webhook_url())
+        .rate_limit(1, Duration::from_millis(300))
+        .limit_wait(Duration::ZERO)
+        .build()
+        .unwrap();
+    robot.send(&Payload::text("m0")).await.unwrap();
+    let full = robot.send(&Payload::text("m1")).await.unwrap_err();
+    assert_eq!(full.kind(), ErrorKind::RateLimited);
+    assert!(full.to_string().contains("is full"), "{full}");
+    assert_eq!(sandbox.received().len(), 1, "m1 was never sent");
+
+    // A full limit is not a throttle: once the place comes back, the next message goes at
+    // once, not after the ten-minute penalty.
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let receipt = tokio::time::timeout(Duration::from_secs(5), robot.send(&Payload::text("m2")))
+        .await
+        .expect("the robot is not held")
+        .unwrap();
+    assert!(receipt.waited() < Duration::from_secs(1));
+}
+
+#[tokio::test]
 async fn flush_waits_for_the_backlog_and_dropping_the_robot_loses_nothing() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let robot = Robot::builder(sandbox.webhook_url())

@@ -176,14 +176,14 @@ impl Error {
         )
     }
 
-    /// Another sender on this machine was told that DingTalk throttles the robot, for
-    /// `remaining` yet, and this robot does not wait throttles out.
+    /// DingTalk throttles the robot, as a send (from this process, or another sharing its
+    /// limit) was told, for `remaining` yet, and this robot does not wait throttles out.
     pub(crate) fn held(remaining: Duration) -> Error {
         Error::new(
             ErrorKind::RateLimited,
             format!(
-                "DingTalk throttles this robot (a sender on this machine was told so): nothing is sent for another {} s",
-                remaining.as_secs().max(1)
+                "DingTalk throttles this robot, as an earlier send was told: nothing is sent to it for another {} s",
+                remaining.as_millis().div_ceil(1000).max(1)
             ),
         )
     }

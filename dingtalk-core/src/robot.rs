@@ -130,6 +130,7 @@ impl Robot {
             policy: Policy {
                 retry: RetryPolicy::default(),
                 throttle_penalty: spec::THROTTLE_PENALTY,
+                wait_through_throttle: true,
                 capacity: DEFAULT_QUEUE_CAPACITY,
                 queue: QueuePolicy::Wait,
                 on_failure: None,
@@ -366,11 +367,8 @@ impl RobotBuilder {
     /// How long a message waits for a free place in the rate limit before it fails, unsent,
     /// with [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) and an error that says the
     /// local limit is full; `Duration::ZERO` fails at once (a command-line tool's `--no-wait`).
-    /// Unless set, it waits as long as the limit demands.
-    ///
-    /// Needs [`throttle_penalty(Duration::ZERO)`](RobotBuilder::throttle_penalty) (`build`
-    /// refuses it otherwise): delivery takes any refusal of kind `RateLimited` for DingTalk's
-    /// throttle, and would hold every send for the penalty.
+    /// Unless set, it waits as long as the limit demands. (A throttle is not a full limit:
+    /// see [`fail_when_throttled`](RobotBuilder::fail_when_throttled).)
     pub fn limit_wait(mut self, wait: Duration) -> Self {
         self.limit_wait = Some(wait);
         self
@@ -425,10 +423,34 @@ impl RobotBuilder {
 
     /// How long every send holds after DingTalk answers that the robot is throttled
     /// (`130101`, `410100`): 10 minutes unless set. The message that met the throttle is sent
-    /// after it. With `Duration::ZERO` nothing holds: the message fails at once with
-    /// [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) (for a command-line tool, say).
+    /// after it (unless the robot [fails when throttled](RobotBuilder::fail_when_throttled)).
+    /// With `Duration::ZERO` nothing holds: the message fails at once with
+    /// [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited), and the next is sent as if
+    /// nothing had happened.
     pub fn throttle_penalty(mut self, penalty: Duration) -> Self {
         self.policy.throttle_penalty = penalty;
+        self
+    }
+
+    /// A message that meets a throttle fails at once with
+    /// [`ErrorKind::RateLimited`](crate::ErrorKind::RateLimited) instead of waiting for it to
+    /// end: for a command-line tool, say, which should not sit for ten minutes. The throttle
+    /// still holds the robot for the [penalty](RobotBuilder::throttle_penalty), so every send
+    /// until it ends fails the same way without reaching DingTalk (which would only prolong
+    /// it): this process's, and those of every process sharing the limit
+    /// ([`share_limit_on_this_machine`](RobotBuilder::share_limit_on_this_machine), Redis).
+    ///
+    /// ```
+    /// use dingtalk_core::Robot;
+    ///
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
+    ///     .share_limit_on_this_machine()
+    ///     .fail_when_throttled()
+    ///     .build()?;
+    /// # Ok::<(), dingtalk_core::Error>(())
+    /// ```
+    pub fn fail_when_throttled(mut self) -> Self {
+        self.policy.wait_through_throttle = false;
         self
     }
 
@@ -500,11 +522,6 @@ impl RobotBuilder {
                 "the queue must hold at least one message",
             ));
         }
-        if self.limit_wait.is_some() && !self.policy.throttle_penalty.is_zero() {
-            return Err(Error::invalid_config(
-                "limit_wait needs throttle_penalty(Duration::ZERO): a message refused for want of a place would otherwise hold the robot as if DingTalk had throttled it",
-            ));
-        }
         let transport = Transport::new(self.timeout, webhook.is_loopback())?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
         let destination = CustomRobot::new(webhook, secret, keywords, name);
@@ -543,7 +560,7 @@ impl RobotBuilder {
             self.timeout,
             // A robot that fails at once when throttled fails at once on a throttle another
             // process was told of, too.
-            !self.policy.throttle_penalty.is_zero(),
+            self.policy.wait_through_throttle,
         );
         let outbox = Outbox::new(destination, transport, limiter, self.policy);
         Ok(Robot {
@@ -685,22 +702,6 @@ mod tests {
             .build()
             .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidConfig);
-    }
-
-    #[test]
-    fn a_bounded_limit_wait_needs_a_zero_throttle_penalty() {
-        let hook = "https://oapi.dingtalk.com/robot/send?access_token=t";
-        let e = Robot::builder(hook)
-            .limit_wait(Duration::ZERO)
-            .build()
-            .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
-        assert!(e.to_string().contains("throttle_penalty"), "{e}");
-        Robot::builder(hook)
-            .limit_wait(Duration::ZERO)
-            .throttle_penalty(Duration::ZERO)
-            .build()
-            .unwrap();
     }
 
     #[test]

@@ -62,7 +62,7 @@ impl Limiter for Bounded {
         self.inner.available()
     }
 
-    fn is_held(&self) -> bool {
-        self.inner.is_held()
+    fn held_for(&self) -> Duration {
+        self.inner.held_for()
     }
 }

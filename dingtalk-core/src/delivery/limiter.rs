@@ -62,8 +62,14 @@ pub(crate) trait Limiter: Send + Sync + fmt::Debug {
     /// last.
     fn available(&self) -> usize;
 
-    /// Whether a throttle holds now. Never waits, as [`available`](Limiter::available).
-    fn is_held(&self) -> bool;
+    /// How much longer a throttle holds (zero if none does). Never waits, as
+    /// [`available`](Limiter::available).
+    fn held_for(&self) -> Duration;
+
+    /// Whether a throttle holds now.
+    fn is_held(&self) -> bool {
+        !self.held_for().is_zero()
+    }
 }
 
 /// One request's place in a limit, from its sending until its answer: give it back with
@@ -302,8 +308,10 @@ impl Limiter for LocalLimiter {
         }
     }
 
-    fn is_held(&self) -> bool {
-        self.state().held_until.is_some_and(|u| u > Instant::now())
+    fn held_for(&self) -> Duration {
+        self.state()
+            .held_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(Instant::now()))
     }
 }
 
@@ -415,8 +423,8 @@ mod tests {
             usize::MAX
         }
 
-        fn is_held(&self) -> bool {
-            false
+        fn held_for(&self) -> Duration {
+            Duration::ZERO
         }
     }
 

@@ -552,11 +552,11 @@ impl Limiter for MachineLimiter {
         }
     }
 
-    fn is_held(&self) -> bool {
+    fn held_for(&self) -> Duration {
         if let Some(fallback) = self.fallback() {
-            return fallback.is_held();
+            return fallback.held_for();
         }
-        self.local().held_until_ms > now_ms()
+        Duration::from_millis(self.local().held_until_ms.saturating_sub(now_ms()))
     }
 }
 

@@ -41,6 +41,9 @@ pub(crate) trait Fallback: Send + Sync {
 pub(crate) struct Policy {
     pub retry: RetryPolicy,
     pub throttle_penalty: Duration,
+    /// Whether a message that meets a throttle waits for it to end (else it fails at once,
+    /// and so does every send while the throttle holds).
+    pub wait_through_throttle: bool,
     pub capacity: usize,
     pub queue: QueuePolicy,
     pub on_failure: Option<FailureHook>,

@@ -218,15 +218,16 @@ impl<D: Destination> Worker<D> {
         let mut throttles = 0;
         let mut resigned = false;
         let result = loop {
-            let wait = Instant::now();
-            let outcome = match InFlight::acquire(&*self.limiter).await {
-                Ok(place) => {
-                    waited += wait.elapsed();
-                    attempts += 1;
-                    let outcome = self.attempt(&body).await;
-                    place.release();
-                    outcome
+            // A robot that fails when throttled sends nothing while a throttle holds.
+            if !self.policy.wait_through_throttle {
+                let held = self.limiter.held_for();
+                if !held.is_zero() {
+                    break Err(Error::held(held));
                 }
+            }
+            let wait = Instant::now();
+            let place = match InFlight::acquire(&*self.limiter).await {
+                Ok(place) => place,
                 Err(e) if e.kind() == ErrorKind::StoreUnavailable => {
                     tracing::warn!(
                         robot = %self.name(),
@@ -237,20 +238,25 @@ impl<D: Destination> Worker<D> {
                     );
                     return Err(e);
                 }
-                // The limit could not be consulted: no request went out.
+                // The limiter gave up (no place came free in time, or a throttle another
+                // sender was told of holds): nothing went out, and nothing is retried.
                 Err(e) => {
                     waited += wait.elapsed();
-                    Err(e)
+                    break Err(e);
                 }
             };
+            waited += wait.elapsed();
+            attempts += 1;
+            let outcome = self.attempt(&body).await;
+            place.release();
             let e = match outcome {
                 Ok(answered) => break Ok(answered),
                 Err(e) => e,
             };
             match e.kind() {
-                ErrorKind::RateLimited
-                    if throttles < MAX_THROTTLES && !self.policy.throttle_penalty.is_zero() =>
-                {
+                // DingTalk throttles the robot: every send holds for the penalty, and this
+                // message waits for it to end (or fails now, if it may not wait).
+                ErrorKind::RateLimited if !self.policy.throttle_penalty.is_zero() => {
                     throttles += 1;
                     tracing::info!(
                         robot = %self.name(),
@@ -261,6 +267,9 @@ impl<D: Destination> Worker<D> {
                         "DingTalk throttles the robot: holding every send"
                     );
                     self.limiter.hold(self.policy.throttle_penalty);
+                    if !self.policy.wait_through_throttle || throttles > MAX_THROTTLES {
+                        break Err(e);
+                    }
                 }
                 // Signed afresh on the next attempt; a second refusal means the clock is off.
                 ErrorKind::TimestampExpired if !resigned => resigned = true,

@@ -334,8 +334,10 @@ impl Limiter for RedisLimiter {
         }
     }
 
-    fn is_held(&self) -> bool {
-        self.state().held_until.is_some_and(|u| u > Instant::now())
+    fn held_for(&self) -> Duration {
+        self.state()
+            .held_until
+            .map_or(Duration::ZERO, |until| until.saturating_duration_since(Instant::now()))
     }
 }
 
