@@ -221,7 +221,11 @@ async fn a_robot_that_fails_when_throttled_sends_nothing_until_the_throttle_ends
     }
     let throttled = robot.send(&Payload::text("m2")).await.unwrap_err();
     assert_eq!(throttled.kind(), ErrorKind::RateLimited);
-    assert_eq!(throttled.errcode(), Some(130_101), "DingTalk's answer: {throttled}");
+    assert_eq!(
+        throttled.errcode(),
+        Some(130_101),
+        "DingTalk's answer: {throttled}"
+    );
     assert_eq!(sandbox.exchanges().len(), 3);
 
     // While the hold lasts nothing reaches DingTalk: it would only prolong the throttle.

@@ -309,9 +309,9 @@ impl Limiter for LocalLimiter {
     }
 
     fn held_for(&self) -> Duration {
-        self.state()
-            .held_until
-            .map_or(Duration::ZERO, |until| until.saturating_duration_since(Instant::now()))
+        self.state().held_until.map_or(Duration::ZERO, |until| {
+            until.saturating_duration_since(Instant::now())
+        })
     }
 }
 
