@@ -64,3 +64,24 @@ pub use webhook::Webhook;
 pub fn pc_slide_url(url: &str, pc_slide: bool) -> String {
     spec::url::pc_slide(url, pc_slide)
 }
+
+/// The state directory where [`RobotBuilder::share_limit_on_this_machine`] shares a robot's
+/// rate limit and throttle with the machine's other processes, unless
+/// [`RobotBuilder::state_dir`] names another: `DINGTALK_STATE_DIR` if set and not empty, else
+/// the platform's state directory (`$XDG_STATE_HOME`, `~/.local/state` on Linux), else its
+/// local data directory, with `dingtalk` under it. `None` when the platform has neither (no
+/// home directory): the limit is then kept in each process, with a warning.
+///
+/// ```
+/// use std::path::Path;
+///
+/// let dir = dingtalk_core::default_state_dir();
+/// match std::env::var_os("DINGTALK_STATE_DIR").filter(|set| !set.is_empty()) {
+///     Some(set) => assert_eq!(dir.as_deref(), Some(Path::new(&set))),
+///     // `~/.local/state/dingtalk` on Linux.
+///     None => assert!(dir.is_none_or(|dir| dir.ends_with("dingtalk"))),
+/// }
+/// ```
+pub fn default_state_dir() -> Option<std::path::PathBuf> {
+    delivery::machine::default_state_dir()
+}
