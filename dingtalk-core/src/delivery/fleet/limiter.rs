@@ -246,6 +246,36 @@ impl RedisLimiter {
         }
     }
 
+    /// Writes the places given back and not yet written now, and waits for it: for a worker
+    /// that stops, whose process may end before the write in the background lands (its
+    /// places would then count until their leases end).
+    pub async fn write_given_back(&self) {
+        let members = self.take_unwritten();
+        if members.is_empty() || self.limit.is_none() {
+            return;
+        }
+        let per = millis(self.limit.map_or(Duration::ZERO, |l| l.per));
+        let mut args = vec![
+            String::new(),
+            per,
+            String::new(),
+            String::new(),
+            String::new(),
+        ];
+        args.extend(members);
+        let keys = vec![self.keys.places.clone(), self.keys.hold.clone()];
+        // Lost, the places come back by themselves when their leases end.
+        let _ = self
+            .store
+            .script(
+                "give back places in the rate limit",
+                &LIMIT_SCRIPT,
+                keys,
+                args,
+            )
+            .await;
+    }
+
     /// The place `n` comes back `per` from now: written with the next script, or alone soon.
     fn give_back(&self, n: u64) {
         if self.limit.is_none() {
@@ -335,9 +365,9 @@ impl Limiter for RedisLimiter {
     }
 
     fn held_for(&self) -> Duration {
-        self.state()
-            .held_until
-            .map_or(Duration::ZERO, |until| until.saturating_duration_since(Instant::now()))
+        self.state().held_until.map_or(Duration::ZERO, |until| {
+            until.saturating_duration_since(Instant::now())
+        })
     }
 }
 

@@ -13,11 +13,15 @@
 //! `msgUuid`s. Whatever fails midway (a script whose answer was lost, the store gone), the
 //! holder goes back to claiming what it has not finished: nothing read is lost, and a message
 //! sent again carries its `msgUuid`, so DingTalk does not post it twice.
+//!
+//! A process about to end hands its closed robots over ([`hand_over`]): their workers finish
+//! the request they have in flight, if any, leave what else they read for the next holder
+//! (as a killed holder would), and give the lease up at once rather than let it lapse.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -33,7 +37,7 @@ use crate::delivery::fleet::scripts::{
     STEP_DOWN_SCRIPT, TAKE_SCRIPT, Unexpected, int,
 };
 use crate::delivery::fleet::store::Store;
-use crate::delivery::limiter::{Limit, Limiter};
+use crate::delivery::limiter::{BoxFuture, Limit, Limiter, Slot};
 use crate::delivery::receipt::Delivery;
 use crate::delivery::settings::{Policy, QueuePolicy};
 use crate::delivery::worker::{Step, Worker};
@@ -69,8 +73,142 @@ pub(crate) struct RedisOutbox<D: Destination> {
     token: String,
     /// Messages queued or in flight, as last seen.
     queued: AtomicUsize,
-    closed: AtomicBool,
-    close: Notify,
+    control: Arc<Control>,
+}
+
+/// The life of one worker, as [`hand_over`] sees it.
+#[derive(Default)]
+struct Control {
+    /// The robot is closed: no more sends will come from this process.
+    closed: Signal,
+    /// The process is about to end: stop now and give the lease up.
+    handing_over: Signal,
+    /// The worker has ended (and, if it held the lease, given it up).
+    ended: Signal,
+    /// A step took its place in the limit and has not finished: its request is in flight, or
+    /// its outcome not yet written.
+    sending: AtomicBool,
+    /// Notified when a step finishes.
+    step_done: Notify,
+}
+
+/// Marks the step in hand finished when dropped, however it ends.
+struct StepDone<'a>(&'a Control);
+
+impl Drop for StepDone<'_> {
+    fn drop(&mut self) {
+        self.0.sending.store(false, Ordering::SeqCst);
+        self.0.step_done.notify_waiters();
+    }
+}
+
+/// The robot's limiter as its worker uses it: it notes when a step has its place, and so is
+/// about to send, for [`hand_over`].
+#[derive(Debug)]
+struct Noted {
+    limiter: Arc<RedisLimiter>,
+    control: Arc<Control>,
+}
+
+impl Limiter for Noted {
+    fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>> {
+        Box::pin(async move {
+            let slot = self.limiter.acquire().await?;
+            self.control.sending.store(true, Ordering::SeqCst);
+            Ok(slot)
+        })
+    }
+
+    fn release(&self, slot: Slot) {
+        self.limiter.release(slot);
+    }
+
+    fn hold(&self, penalty: Duration) {
+        self.limiter.hold(penalty);
+    }
+
+    fn available(&self) -> usize {
+        self.limiter.available()
+    }
+
+    fn held_for(&self) -> Duration {
+        self.limiter.held_for()
+    }
+}
+
+impl fmt::Debug for Control {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Control")
+            .field("closed", &self.closed.is_set())
+            .field("handing_over", &self.handing_over.is_set())
+            .field("ended", &self.ended.is_set())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A flag that can be waited for.
+#[derive(Default)]
+struct Signal {
+    set: AtomicBool,
+    notify: Notify,
+}
+
+impl Signal {
+    fn set(&self) {
+        self.set.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    fn is_set(&self) -> bool {
+        self.set.load(Ordering::SeqCst)
+    }
+
+    /// Returns once the flag is set.
+    async fn wait(&self) {
+        let notified = self.notify.notified();
+        if !self.is_set() {
+            notified.await;
+        }
+    }
+}
+
+/// Marks the worker ended when its task ends, however it ends.
+struct Ended(Arc<Control>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.ended.set();
+    }
+}
+
+/// Every worker of this process, for [`hand_over`].
+static WORKERS: LazyLock<Mutex<Vec<Weak<Control>>>> = LazyLock::new(Default::default);
+
+/// For a process about to end: the worker of every robot whose last clone is gone finishes
+/// the request it has in flight, if any, and gives its lease up, so that another process
+/// takes the robot over now rather than when the lease lapses. What else it read (a message
+/// waiting for its place in the limit) stays in Redis for that process, with its `msgUuid`.
+/// Robots still in use are left alone. Waits at most `deadline`; `true` if every such worker
+/// ended in time.
+pub(crate) async fn hand_over(deadline: Duration) -> bool {
+    let closed: Vec<Arc<Control>> = {
+        let mut workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
+        workers.retain(|worker| worker.strong_count() > 0);
+        workers
+            .iter()
+            .filter_map(Weak::upgrade)
+            .filter(|control| control.closed.is_set() && !control.ended.is_set())
+            .collect()
+    };
+    for control in &closed {
+        control.handing_over.set();
+    }
+    let ended = async {
+        for control in &closed {
+            control.ended.wait().await;
+        }
+    };
+    tokio::time::timeout(deadline, ended).await.is_ok()
 }
 
 /// Why the lease holder stopped.
@@ -163,12 +301,12 @@ impl<D: Destination> RedisOutbox<D> {
             transport.timeout(),
         ));
         let (capacity, queue_policy) = (policy.capacity, policy.queue);
-        let worker = Worker::new(
-            destination,
-            transport,
-            Arc::clone(&limiter) as Arc<dyn Limiter>,
-            policy,
-        );
+        let control: Arc<Control> = Arc::default();
+        let noted = Noted {
+            limiter: Arc::clone(&limiter),
+            control: Arc::clone(&control),
+        };
+        let worker = Worker::new(destination, transport, Arc::new(noted), policy);
         let outbox = Arc::new(RedisOutbox {
             store: Arc::clone(&store),
             keys,
@@ -179,10 +317,19 @@ impl<D: Destination> RedisOutbox<D> {
             takeover_after,
             token: format!("{:032x}", fastrand::u128(..)),
             queued: AtomicUsize::new(0),
-            closed: AtomicBool::new(false),
-            close: Notify::new(),
+            control,
         });
-        store.spawn(Arc::clone(&outbox).run());
+        {
+            let mut workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
+            workers.retain(|worker| worker.strong_count() > 0);
+            workers.push(Arc::downgrade(&outbox.control));
+        }
+        let ended = Ended(Arc::clone(&outbox.control));
+        let worker = Arc::clone(&outbox);
+        store.spawn(async move {
+            worker.run().await;
+            drop(ended);
+        });
         outbox
     }
 
@@ -216,14 +363,24 @@ impl<D: Destination> RedisOutbox<D> {
     }
 
     fn is_closed(&self) -> bool {
-        self.closed.load(Ordering::SeqCst)
+        self.control.closed.is_set()
     }
 
     /// Returns once the outbox is closed.
     async fn closing(&self) {
-        let closing = self.close.notified();
-        if !self.is_closed() {
-            closing.await;
+        self.control.closed.wait().await;
+    }
+
+    /// Returns once the process hands the robot over ([`hand_over`]) and no step of this
+    /// worker is under way: one that has its place finishes first, its outcome written.
+    async fn handed_over(&self) {
+        self.control.handing_over.wait().await;
+        loop {
+            let done = self.control.step_done.notified();
+            if !self.control.sending.load(Ordering::SeqCst) {
+                return;
+            }
+            done.await;
         }
     }
 
@@ -355,8 +512,7 @@ impl<D: Destination> RedisOutbox<D> {
     /// No more sends will come from this process: its worker finishes the delivery in hand,
     /// if it holds the lease, and steps down, so that another process takes over at once.
     pub fn close(&self) {
-        self.closed.store(true, Ordering::SeqCst);
-        self.close.notify_waiters();
+        self.control.closed.set();
     }
 
     /// This process's worker: takes the lease when it can, delivers while it holds it.
@@ -406,10 +562,14 @@ impl<D: Destination> RedisOutbox<D> {
                     let end = tokio::select! {
                         end = self.deliver_while_held(&wake) => end,
                         end = self.keep_lease() => end,
+                        // What was read and not started is claimed by the next holder.
+                        () = self.handed_over() => End::Closed,
                     };
                     self.limiter.forget_ahead();
                     match end {
                         End::Closed => {
+                            // Before the lease goes: the process may end as soon as it has.
+                            self.limiter.write_given_back().await;
                             self.step_down().await;
                             return;
                         }
@@ -741,6 +901,8 @@ impl<D: Destination> RedisOutbox<D> {
         let total = steps.len();
         let mut items = items.into_iter();
         for (i, step) in steps.into_iter().enumerate() {
+            // Under way from its place in the limit until its outcome is written.
+            let _done = StepDone(&self.control);
             let run: Vec<Item> = items.by_ref().take(step.count()).collect();
             let result = match &step {
                 Step::One => {
