@@ -33,6 +33,10 @@ Examples:
 /// In text given as arguments, \n is a newline and \t a tab. In markdown, a
 /// single newline becomes a line break DingTalk shows (unless
 /// --preserve-newlines). Secrets are never printed.
+///
+/// The library's warnings (a shared state file replaced, Redis out of reach)
+/// are shown on standard error; RUST_LOG changes what is shown (RUST_LOG=off,
+/// RUST_LOG=dingtalk_core=debug).
 #[derive(Parser, Debug)]
 #[command(name = "dingtalk", version, about, long_about, verbatim_doc_comment, after_help = exit::statuses(), after_long_help = format!("{EXAMPLES}\n\n{}", exit::statuses()))]
 pub struct Cli {
@@ -71,8 +75,9 @@ pub struct RobotArgs {
     #[arg(long, global = true)]
     pub wait_throttle: bool,
     /// At most MAX messages in any SECONDS (DingTalk allows 20 a minute). Every dingtalk
-    /// process of yours on this machine that sends to the same robot counts against it; a
-    /// send waits for a free place (see --no-wait).
+    /// process of yours on this machine that sends to the same robot counts against it (or,
+    /// with --redis, every process that uses the same Redis); a send waits for a free place
+    /// (see --no-wait).
     #[arg(
         long,
         global = true,
@@ -83,17 +88,31 @@ pub struct RobotArgs {
     )]
     pub rate_limit: (u32, Duration),
     /// When no place in the rate limit is free, fail at once with exit status 6 instead of
-    /// waiting for one.
+    /// waiting for one. Not with --redis (a usage error, status 2): a message queued in Redis
+    /// waits for whichever process delivers it.
     #[arg(long, global = true, conflicts_with = "wait_throttle")]
     pub no_wait: bool,
-    /// Keep the rate limit in this process only, not shared with the other dingtalk
-    /// processes on this machine.
+    /// Keep the rate limit in this process only, shared with no other dingtalk process:
+    /// neither through the state directory nor through Redis (--redis is then ignored).
     #[arg(long, global = true)]
     pub no_shared_limit: bool,
-    /// Where the shared rate limit is kept (by default <state dir>/dingtalk, as
-    /// ~/.local/state/dingtalk).
+    /// Where the rate limit is shared with the other dingtalk processes on this machine (by
+    /// default <state dir>/dingtalk, as ~/.local/state/dingtalk). Not used with --redis.
     #[arg(long, global = true, value_name = "DIR", env = "DINGTALK_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Keep the robot's rate limit, throttle and queue in Redis at URL
+    /// (redis://[:password@]host[:port][/db]), shared by every dingtalk process that uses it,
+    /// on any machine: for a fleet of hosts that send to one robot. A send waits until its
+    /// message is delivered, by whichever process delivers the robot's queue; if Redis cannot
+    /// be reached, it fails with exit status 10. The password is never printed.
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "DINGTALK_REDIS_URL",
+        hide_env_values = true
+    )]
+    pub redis: Option<String>,
     /// Print nothing on success.
     #[arg(long, short, global = true)]
     pub quiet: bool,

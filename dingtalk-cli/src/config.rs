@@ -37,18 +37,6 @@ pub fn default_path() -> Option<PathBuf> {
     dirs::config_dir().map(|dir| dir.join("dingtalk").join("config.toml"))
 }
 
-/// The state directory, where the rate limit is shared between processes: `--state-dir` (or
-/// `DINGTALK_STATE_DIR`), else `<state dir>/dingtalk` (`~/.local/state/dingtalk` on Linux),
-/// else `<local data dir>/dingtalk`: the place the library picks by default.
-pub fn state_dir(flag: Option<&Path>) -> Option<PathBuf> {
-    match flag {
-        Some(dir) if !dir.as_os_str().is_empty() => Some(dir.to_owned()),
-        _ => dirs::state_dir()
-            .or_else(dirs::data_local_dir)
-            .map(|dir| dir.join("dingtalk")),
-    }
-}
-
 /// Reads the config file; a missing file at the default place is an empty one.
 pub fn load(path: &Path, explicit: bool) -> Result<File, String> {
     match std::fs::read_to_string(path) {

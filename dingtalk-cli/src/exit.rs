@@ -24,13 +24,15 @@ pub enum Exit {
     Delivery,
     /// 9.
     Refused,
+    /// 10.
+    Store,
     /// 1.
     Tool,
 }
 
 impl Exit {
     /// Every status, in the order `--help` lists them.
-    const ALL: [Exit; 10] = [
+    const ALL: [Exit; 11] = [
         Exit::Delivered,
         Exit::Usage,
         Exit::Config,
@@ -40,6 +42,7 @@ impl Exit {
         Exit::Robot,
         Exit::Delivery,
         Exit::Refused,
+        Exit::Store,
         Exit::Tool,
     ];
 
@@ -56,15 +59,18 @@ impl Exit {
             Exit::Robot => 7,
             Exit::Delivery => 8,
             Exit::Refused => 9,
+            Exit::Store => 10,
         }
     }
 
     fn meaning(self) -> String {
         let meaning = match self {
             Exit::Delivered => "delivered (or, with --dry-run, the message passed every check)",
-            Exit::Usage => "usage: a flag or argument (or DINGTALK_RATE_LIMIT) is wrong",
+            Exit::Usage => {
+                "usage: a flag or argument (or DINGTALK_RATE_LIMIT) is wrong, or two cannot go together"
+            }
             Exit::Config => {
-                "configuration: no webhook, a malformed webhook or secret, an unreadable config file"
+                "configuration: no webhook, a malformed webhook, secret or Redis URL, an unreadable config file"
             }
             Exit::Message => {
                 return format!(
@@ -81,6 +87,7 @@ impl Exit {
             Exit::Robot => "the robot: unknown token, robot disabled or removed, group dissolved",
             Exit::Delivery => "delivery: DingTalk could not be reached, timed out or failed",
             Exit::Refused => "any other refusal by DingTalk",
+            Exit::Store => "Redis (--redis, DINGTALK_REDIS_URL) could not be reached or failed",
             Exit::Tool => "the tool itself could not start or write its output",
         };
         meaning.to_owned()
@@ -91,7 +98,7 @@ impl Exit {
 pub fn statuses() -> String {
     let mut text = String::from("Exit status:");
     for exit in Exit::ALL {
-        text.push_str(&format!("\n  {}  {}", exit.code(), exit.meaning()));
+        text.push_str(&format!("\n  {:>2}  {}", exit.code(), exit.meaning()));
     }
     text
 }
@@ -159,6 +166,14 @@ impl From<Error> for Failure {
                 Some("this robot cannot send; add a new one to the group"),
             ),
             Timeout | Transport | Server | Cancelled => (Exit::Delivery, Some("try again later")),
+            // The error and its cause name what failed and Redis's address, never its
+            // password.
+            StoreUnavailable => (
+                Exit::Store,
+                Some(
+                    "check that Redis runs and can be reached at the URL of --redis (or DINGTALK_REDIS_URL)",
+                ),
+            ),
             _ => (Exit::Refused, None),
         };
         // The cause of a transport failure, stripped of its URL by the library.
@@ -168,7 +183,7 @@ impl From<Error> for Failure {
         let not_answered = e.errcode().is_none()
             && matches!(
                 exit,
-                Exit::RateLimited | Exit::Robot | Exit::Delivery | Exit::Refused
+                Exit::RateLimited | Exit::Robot | Exit::Delivery | Exit::Refused | Exit::Store
             );
         let line = match (e.errcode(), e.errmsg(), hint) {
             (Some(code), Some(msg), Some(hint)) => format!("{msg} ({code}): {hint}"),
@@ -189,10 +204,10 @@ mod tests {
         let text = statuses();
         let mut codes: Vec<u8> = Exit::ALL.iter().map(|e| e.code()).collect();
         codes.sort_unstable();
-        assert_eq!(codes, (0..=9).collect::<Vec<u8>>());
+        assert_eq!(codes, (0..=10).collect::<Vec<u8>>());
         for exit in Exit::ALL {
             assert!(
-                text.contains(&format!("  {}  {}", exit.code(), exit.meaning())),
+                text.contains(&format!("  {:>2}  {}", exit.code(), exit.meaning())),
                 "{text}"
             );
         }

@@ -4,7 +4,8 @@
 //!
 //! `args.rs` is the command line, `exit.rs` the exit statuses and what each means,
 //! `message.rs` builds the message to send, `config.rs` finds the robot, `output.rs` writes
-//! standard output, `sandbox.rs` runs the local endpoint.
+//! standard output, `logging.rs` shows the library's warnings on standard error, `sandbox.rs`
+//! runs the local endpoint.
 
 // The doc comments of the command-line types are clap's `--help` text, written for a
 // terminal, not rustdoc markup.
@@ -13,11 +14,11 @@
 mod args;
 mod config;
 mod exit;
+mod logging;
 mod message;
 mod output;
 mod sandbox;
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -27,6 +28,10 @@ use dingtalk_bot::{RetryPolicy, Robot, RobotBuilder};
 use crate::args::{Cli, Command, MessageCommand, RobotArgs};
 use crate::exit::{Exit, Failure};
 use crate::output::out;
+
+/// How long a process that sent through Redis waits, at most, to hand the robot's queue
+/// over to the fleet's other processes before it ends.
+const HAND_OVER: Duration = Duration::from_secs(2);
 
 /// The robot these flags, the environment and the config file describe.
 struct Resolved {
@@ -79,20 +84,40 @@ fn robot(args: &RobotArgs, dry_run: bool) -> Result<Resolved, Failure> {
                 .max_attempts(args.retries.saturating_add(1))
                 .max_elapsed(Duration::from_secs(60)),
         );
+    // A throttle fails the send at once (status 6), and every later one until it ends,
+    // without reaching DingTalk, in every process sharing the limit.
     if !args.wait_throttle {
-        builder = builder.throttle_penalty(Duration::ZERO);
+        builder = builder.fail_when_throttled();
     }
     let (max, per) = args.rate_limit;
     builder = builder.rate_limit(max, per);
+    // Redis, unless the limit is kept in this process. An empty DINGTALK_REDIS_URL is unset.
+    let redis = args
+        .redis
+        .as_deref()
+        .filter(|url| !url.trim().is_empty() && !args.no_shared_limit);
     if args.no_wait {
+        if redis.is_some() {
+            return Err(Failure::new(
+                Exit::Usage,
+                "--no-wait cannot be used with --redis (or DINGTALK_REDIS_URL): a message queued in Redis waits for whichever process delivers it; leave one of them out",
+            ));
+        }
         builder = builder.limit_wait(Duration::ZERO);
     }
-    // A dry run sends nothing: it needs no state directory.
-    if !args.no_shared_limit
-        && !dry_run
-        && let Some(dir) = shared_state_dir(args)
-    {
-        builder = builder.state_dir(dir);
+    // A dry run sends nothing: it shares no limit.
+    if !args.no_shared_limit && !dry_run {
+        builder = match (redis, &args.state_dir) {
+            (Some(url), _) => builder.redis(url),
+            (None, Some(dir)) if !dir.as_os_str().is_empty() => builder.state_dir(dir),
+            // The library's place, made if missing; without one (no home directory), the
+            // library warns and the limit is kept in this process. So is it in a directory
+            // that cannot be used.
+            (None, _) => match dingtalk_bot::default_state_dir() {
+                Some(dir) => builder.state_dir(dir),
+                None => builder.share_limit_on_this_machine(),
+            },
+        };
     }
     let signed = entry.secret.is_some();
     if let Some(secret) = entry.secret {
@@ -103,28 +128,6 @@ fn robot(args: &RobotArgs, dry_run: bool) -> Result<Resolved, Failure> {
         has_webhook,
         signed,
     })
-}
-
-/// The state directory the rate limit is shared in, made if missing. One that cannot be made
-/// is said on standard error (the library's own warnings go to a log this tool does not
-/// show), and the limit is kept in this process.
-fn shared_state_dir(args: &RobotArgs) -> Option<PathBuf> {
-    let Some(dir) = config::state_dir(args.state_dir.as_deref()) else {
-        eprintln!(
-            "dingtalk: warning: no state directory to share the rate limit in (set DINGTALK_STATE_DIR); this process keeps it on its own"
-        );
-        return None;
-    };
-    match std::fs::create_dir_all(dir.join("limits")) {
-        Ok(()) => Some(dir),
-        Err(e) => {
-            eprintln!(
-                "dingtalk: warning: cannot share the rate limit in {}: {e}; this process keeps it on its own",
-                dir.display()
-            );
-            None
-        }
-    }
 }
 
 async fn send(args: &RobotArgs, message: &MessageCommand, dry_run: bool) -> Result<(), Failure> {
@@ -149,7 +152,13 @@ async fn send(args: &RobotArgs, message: &MessageCommand, dry_run: bool) -> Resu
             "POST {url}\nContent-Type: application/json; charset=utf-8\n\n{body}\n"
         ));
     }
-    let receipt = robot.send(&payload).await?;
+    let sent = robot.send(&payload).await;
+    // A robot kept in Redis may be delivering the fleet's queue from this process: hand it
+    // over before ending, or the next process would wait for its lease to lapse. (Without
+    // Redis, there is nothing to hand over.)
+    drop(robot);
+    dingtalk_bot::redis_hand_over(HAND_OVER).await;
+    let receipt = sent?;
     if args.quiet {
         return Ok(());
     }
@@ -164,6 +173,7 @@ async fn send(args: &RobotArgs, message: &MessageCommand, dry_run: bool) -> Resu
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    logging::init(std::env::var("RUST_LOG").ok().as_deref());
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -196,6 +196,32 @@ async fn no_wait_fails_at_once_with_status_6_when_the_local_limit_is_full() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttle_fails_every_later_send_at_once_without_reaching_dingtalk() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let home = home("throttled");
+    let hook = sandbox.webhook_url();
+    sandbox.fail_next(
+        1,
+        dingtalk_sandbox::Fault::answer(130_101, "send too fast, exceed 20 times per minute"),
+    );
+    let throttled = dingtalk(&home, &hook, "20/60", &["send", "text", "hi"]).await;
+    assert_eq!(throttled.status.code(), Some(6), "{}", stderr(&throttled));
+    assert!(
+        stderr(&throttled).contains("(130101)"),
+        "{}",
+        stderr(&throttled)
+    );
+    // The hold is shared: the next process fails at once, and DingTalk hears nothing of it.
+    let start = Instant::now();
+    let held = dingtalk(&home, &hook, "20/60", &["send", "text", "hi"]).await;
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(held.status.code(), Some(6), "{}", stderr(&held));
+    assert_eq!(stderr(&held).lines().count(), 1, "{}", stderr(&held));
+    assert_eq!(sandbox.exchanges().len(), 1);
+    assert!(sandbox.received().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_shared_limit_each_process_starts_afresh_and_dingtalk_throttles() {
     let sandbox = Sandbox::builder()
         .rate_limit(2, Duration::from_secs(60))
@@ -249,11 +275,56 @@ async fn a_state_directory_that_cannot_be_used_is_said_and_the_send_goes_on() {
     )
     .await;
     assert!(sent.status.success(), "{}", stderr(&sent));
+    // The library says it, once, as this tool's own lines are written.
     let err = stderr(&sent);
     assert!(
-        err.starts_with("dingtalk: warning: cannot share the rate limit in ")
-            && err.contains("this process keeps it on its own"),
+        err.starts_with(
+            "dingtalk: warning: cannot use the shared rate-limit state: this process keeps the robot's limit on its own (path: "
+        ) && err.contains("/state/limits/")
+            && err.lines().count() == 2
+            && err.lines().nth(1).unwrap().starts_with("delivered ("),
         "{err}"
     );
     assert_eq!(sandbox.received().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_state_file_is_replaced_with_one_warning() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let home = home("corrupt");
+    let hook = sandbox.webhook_url();
+    let args = ["--quiet", "send", "text", "hi"];
+    let first = dingtalk(&home, &hook, "20/60", &args).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(stderr(&first), "");
+    let files: Vec<PathBuf> = std::fs::read_dir(state_dir(&home).join("limits"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    std::fs::write(&files[0], "not json").unwrap();
+    let second = dingtalk(&home, &hook, "20/60", &args).await;
+    assert!(second.status.success(), "{}", stderr(&second));
+    let err = stderr(&second);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(
+            "dingtalk: warning: the shared rate-limit state is not what this library writes: replaced with a fresh one (path: "
+        ),
+        "{err}"
+    );
+    assert!(!err.contains(dingtalk_sandbox::DEFAULT_TOKEN), "{err}");
+    // Replaced: the next send has nothing to say.
+    let third = dingtalk(&home, &hook, "20/60", &args).await;
+    assert!(third.status.success(), "{}", stderr(&third));
+    assert_eq!(stderr(&third), "");
+    state_file_is_sound(&home, 20);
+    // RUST_LOG=off hides it.
+    std::fs::write(&files[0], "not json").unwrap();
+    let mut command = clean(Command::new(BIN), &home, &hook, "20/60");
+    command.env("RUST_LOG", "off").args(args);
+    let quiet = run_all(vec![command]).await.pop().unwrap();
+    assert!(quiet.status.success(), "{}", stderr(&quiet));
+    assert_eq!(stderr(&quiet), "");
+    assert_eq!(sandbox.received().len(), 4);
 }
