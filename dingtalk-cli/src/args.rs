@@ -90,7 +90,7 @@ pub struct RobotArgs {
     /// When no place in the rate limit is free, fail at once with exit status 6 instead of
     /// waiting for one. Not with --redis (a usage error, status 2): a message queued in Redis
     /// waits for whichever process delivers it.
-    #[arg(long, global = true, conflicts_with = "wait_throttle")]
+    #[arg(long, global = true)]
     pub no_wait: bool,
     /// Keep the rate limit in this process only, shared with no other dingtalk process:
     /// neither through the state directory nor through Redis (--redis is then ignored).

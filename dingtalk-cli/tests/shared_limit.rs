@@ -184,7 +184,8 @@ async fn no_wait_fails_at_once_with_status_6_when_the_local_limit_is_full() {
     );
     assert_eq!(sandbox.received().len(), 2);
     never_throttled(&sandbox);
-    // Waiting for DingTalk's throttle and not for a place make no sense together.
+    // Waiting a throttle out is another matter: a full limit still fails at once.
+    let start = Instant::now();
     let both = dingtalk(
         &home,
         &hook,
@@ -192,7 +193,10 @@ async fn no_wait_fails_at_once_with_status_6_when_the_local_limit_is_full() {
         &["--no-wait", "--wait-throttle", "send", "text", "hi"],
     )
     .await;
-    assert_eq!(both.status.code(), Some(2));
+    assert!(start.elapsed() < Duration::from_secs(10));
+    assert_eq!(both.status.code(), Some(6), "{}", stderr(&both));
+    assert!(stderr(&both).contains("is full"), "{}", stderr(&both));
+    assert_eq!(sandbox.received().len(), 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
