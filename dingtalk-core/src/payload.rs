@@ -130,6 +130,104 @@ impl Payload {
         }
     }
 
+    /// The mobile numbers this message mentions (`atMobiles`); none for the types DingTalk
+    /// does not mention from. (On [`Text`] and [`Markdown`], `at_mobiles` is the builder
+    /// method that adds them.)
+    pub fn at_mobiles(&self) -> &[String] {
+        self.at().map_or(&[], At::mobiles)
+    }
+
+    /// The user ids this message mentions (`atUserIds`); none for the types DingTalk does not
+    /// mention from.
+    pub fn at_user_ids(&self) -> &[String] {
+        self.at().map_or(&[], At::user_ids)
+    }
+
+    /// Whether this message mentions everyone in the group (`isAtAll`).
+    pub fn is_at_all(&self) -> bool {
+        self.at().is_some_and(At::is_all)
+    }
+
+    /// The title: a markdown message's, a link card's or an action card's (the preview shown
+    /// in the chat list and the notification). `None` for a text message or a feed card,
+    /// which have none.
+    ///
+    /// ```
+    /// use dingtalk_core::Payload;
+    ///
+    /// let deploy = Payload::from(Payload::markdown("Deploy", "api v2 is **live**"));
+    /// assert_eq!(deploy.title(), Some("Deploy"));
+    /// assert_eq!(deploy.content(), Some("api v2 is **live**"));
+    /// assert_eq!(deploy.as_markdown().map(|m| m.text()), Some("api v2 is **live**"));
+    /// assert!(deploy.as_text().is_none());
+    /// ```
+    pub fn title(&self) -> Option<&str> {
+        match self {
+            Payload::Markdown(m) => Some(&m.title),
+            Payload::Link(l) => Some(&l.title),
+            Payload::ActionCard(c) => Some(&c.title),
+            Payload::Text(_) | Payload::FeedCard(_) => None,
+        }
+    }
+
+    /// What the message says, as written: a text message's `content`, or the `text` of a
+    /// markdown message, a link card or an action card (markdown for the first and the last).
+    /// `None` for a feed card, whose entries have titles only.
+    ///
+    /// The mentions a robot adds to the text when it sends it (`@<mobile>` for each one not in
+    /// it already) are not in it; [`to_json`](Payload::to_json) has them. A payload the
+    /// sandbox received holds the text exactly as it arrived. (The name `text` is taken by
+    /// the constructor [`Payload::text`].)
+    pub fn content(&self) -> Option<&str> {
+        match self {
+            Payload::Text(t) => Some(&t.content),
+            Payload::Markdown(m) => Some(&m.text),
+            Payload::Link(l) => Some(&l.text),
+            Payload::ActionCard(c) => Some(&c.text),
+            Payload::FeedCard(_) => None,
+        }
+    }
+
+    /// The text message, if this is one.
+    pub fn as_text(&self) -> Option<&Text> {
+        match self {
+            Payload::Text(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The markdown message, if this is one.
+    pub fn as_markdown(&self) -> Option<&Markdown> {
+        match self {
+            Payload::Markdown(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The link card, if this is one.
+    pub fn as_link(&self) -> Option<&Link> {
+        match self {
+            Payload::Link(l) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// The action card, if this is one.
+    pub fn as_action_card(&self) -> Option<&ActionCard> {
+        match self {
+            Payload::ActionCard(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The feed card, if this is one.
+    pub fn as_feed_card(&self) -> Option<&FeedCard> {
+        match self {
+            Payload::FeedCard(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// Checks this message against DingTalk's rules for a body of `body_len` bytes, in
     /// [their order](spec::Rule): the body's size, every required field filled, and one of
     /// `keywords` (the robot's; none: no check) where a reader sees it. The fields are read as
