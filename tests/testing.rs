@@ -1,9 +1,20 @@
-//! What an application's own tests use, each against a sandbox over real HTTP on loopback:
-//! reading a message back (`Payload`'s accessors) and its exact body (`Message::to_json`).
+//! What an application's own tests use, each against a sandbox over real HTTP on loopback: a
+//! robot made for the sandbox (`Sandbox::robot_builder`), waiting for what it received
+//! (`wait_for`, `next_received`), reading a message back (`Payload`'s accessors) and its exact
+//! body (`Message::to_json`).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use dingtalk_bot::spec::MsgType;
-use dingtalk_bot::{ActionCard, FeedCard, Link, Markdown, Message, Payload, Robot, Text};
-use dingtalk_sandbox::Sandbox;
+use dingtalk_bot::{
+    ActionCard, ErrorKind, FeedCard, Link, Markdown, Message, Payload, Robot, Text,
+};
+use dingtalk_sandbox::{Received, Sandbox};
+
+fn content(received: &Received) -> &str {
+    received.payload().content().unwrap()
+}
 
 /// The body as it arrived, less the `msgUuid` the robot added.
 fn without_msg_uuid(raw: &str) -> serde_json::Value {
@@ -166,4 +177,219 @@ async fn to_json_is_the_body_sent_for_builders_payloads_and_derived_types() {
         serde_json::from_str::<serde_json::Value>(hi_json).unwrap()
     );
     assert_eq!(received[0].payload().to_json(), deployed.to_json());
+}
+
+#[tokio::test]
+async fn a_robot_from_the_sandbox_has_its_secret_keywords_and_limit() {
+    let window = Duration::from_millis(300);
+    // Throttled for an hour: a robot that broke the limit once would fail the test.
+    let sandbox = Sandbox::builder()
+        .secret("SECtesting")
+        .keywords(["deploy"])
+        .rate_limit(3, window)
+        .penalty(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let robot = sandbox.robot_builder().build().unwrap();
+    let start = Instant::now();
+    for i in 0..5 {
+        // Signed with the sandbox's secret, or it would be refused.
+        robot
+            .send(&Payload::text(format!("deploy {i}")))
+            .await
+            .unwrap();
+    }
+    // The fourth waited for a place in the window, on the robot's side.
+    assert!(start.elapsed() >= window, "{:?}", start.elapsed());
+    assert!(!sandbox.is_throttled());
+    assert_eq!(sandbox.received().len(), 5);
+    // The robot knows the keywords: a message without one is refused before it is sent.
+    let e = robot.send(&Payload::text("hello")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::KeywordMismatch);
+    assert_eq!(sandbox.exchanges().len(), 5, "nothing more was sent");
+}
+
+#[tokio::test]
+async fn a_sandbox_without_a_limit_gives_a_robot_without_one() {
+    let sandbox = Sandbox::builder().no_rate_limit().start().await.unwrap();
+    let robot = sandbox.robot_builder().build().unwrap();
+    // DingTalk's 20 a minute would hold the 21st for a minute.
+    for i in 0..30 {
+        drop(robot.post(&Payload::text(format!("{i}"))).await.unwrap());
+    }
+    let received = sandbox.wait_for(30, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(content(&received[29]), "29");
+}
+
+#[tokio::test]
+async fn wait_for_returns_once_enough_arrived_and_wakes_on_arrival() {
+    let sandbox = Arc::new(Sandbox::builder().start().await.unwrap());
+    let robot = sandbox.robot_builder().build().unwrap();
+    for text in ["one", "two", "three"] {
+        drop(robot.post(&Payload::text(text)).await.unwrap());
+    }
+    let received = sandbox.wait_for(3, Duration::from_secs(10)).await.unwrap();
+    let texts: Vec<&str> = received.iter().map(content).collect();
+    assert_eq!(texts, ["one", "two", "three"]);
+    // At least: all it holds.
+    assert_eq!(sandbox.wait_for(2, Duration::ZERO).await.unwrap().len(), 3);
+
+    // A message sent while it waits ends the wait at once, not at the timeout.
+    let late = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        robot.send(&Payload::text("four")).await.unwrap();
+        Instant::now()
+    });
+    let received = sandbox.wait_for(4, Duration::from_secs(30)).await.unwrap();
+    let woken = Instant::now();
+    let sent = late.await.unwrap();
+    assert_eq!(content(&received[3]), "four");
+    assert!(woken.duration_since(sent) < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn a_wait_that_times_out_says_what_the_sandbox_refused() {
+    let sandbox = Sandbox::builder()
+        .keywords(["deploy"])
+        .start()
+        .await
+        .unwrap();
+    // Built without the keywords, so that the sandbox is the one to refuse.
+    let robot = Robot::builder(sandbox.webhook_url()).build().unwrap();
+    robot.send(&Payload::text("deploy ok")).await.unwrap();
+    let e = robot.send(&Payload::text("hello")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::KeywordMismatch);
+
+    let start = Instant::now();
+    let e = sandbox
+        .wait_for(2, Duration::from_millis(200))
+        .await
+        .unwrap_err();
+    assert!(start.elapsed() >= Duration::from_millis(200));
+    assert!(e.is_timeout());
+    assert_eq!(e.wanted(), 2);
+    assert_eq!(e.received().len(), 1);
+    assert_eq!(e.refused()[0].errcode, Some(310_000));
+    assert_eq!(
+        e.to_string(),
+        "waited 200ms for 2 messages; the sandbox accepted 1; the latest it refused: \
+         `POST /robot/send 200 errcode=310000 keywords not in content`"
+    );
+
+    // Cleared with the messages.
+    sandbox.clear_received();
+    let e = sandbox
+        .wait_for(1, Duration::from_millis(10))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "waited 10ms for 1 message; the sandbox accepted 0 and refused none"
+    );
+}
+
+#[tokio::test]
+async fn waiting_for_more_than_the_sandbox_remembers_fails_at_once() {
+    let sandbox = Sandbox::builder().history(2).start().await.unwrap();
+    let start = Instant::now();
+    let e = sandbox
+        .wait_for(3, Duration::from_secs(30))
+        .await
+        .unwrap_err();
+    assert!(start.elapsed() < Duration::from_secs(1));
+    assert!(!e.is_timeout());
+    assert_eq!(
+        e.to_string(),
+        "cannot wait for 3 messages: the sandbox remembers only the latest 2 \
+         (see `SandboxBuilder::history`)"
+    );
+}
+
+/// With tokio's clock paused, the robot lives through two minutes of rate limit at once;
+/// `wait_for`'s limit is on the wall clock, so it neither ends first nor takes minutes.
+#[tokio::test(start_paused = true)]
+async fn wait_for_under_a_paused_clock() {
+    let sandbox = Sandbox::builder()
+        .rate_limit(2, Duration::from_secs(60))
+        .start()
+        .await
+        .unwrap();
+    let robot = sandbox.robot_builder().build().unwrap();
+    let wall = Instant::now();
+    let virtual_start = tokio::time::Instant::now();
+    for i in 0..5 {
+        drop(robot.post(&Payload::text(format!("{i}"))).await.unwrap());
+    }
+    let received = sandbox.wait_for(5, Duration::from_secs(10)).await.unwrap();
+    assert_eq!(received.len(), 5);
+    assert!(virtual_start.elapsed() >= Duration::from_secs(120));
+    assert!(
+        wall.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        wall.elapsed()
+    );
+    assert!(!sandbox.is_throttled());
+}
+
+#[tokio::test]
+async fn next_received_takes_each_message_once_in_order() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let robot = sandbox.robot_builder().build().unwrap();
+    // Arrived before the first call: still the first taken.
+    robot.send(&Payload::text("a")).await.unwrap();
+    let later = robot.clone();
+    let sender = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        later.send(&Payload::text("b")).await.unwrap();
+    });
+    assert_eq!(content(&sandbox.next_received().await), "a");
+    // Arrives while it waits.
+    assert_eq!(content(&sandbox.next_received().await), "b");
+    sender.await.unwrap();
+
+    // A call given up takes nothing.
+    let given_up = tokio::time::timeout(Duration::from_millis(50), sandbox.next_received()).await;
+    assert!(given_up.is_err());
+    robot.send(&Payload::text("c")).await.unwrap();
+    assert_eq!(content(&sandbox.next_received().await), "c");
+
+    // Cleared messages are skipped; `received` is not changed by taking.
+    robot.send(&Payload::text("d")).await.unwrap();
+    sandbox.clear_received();
+    robot.send(&Payload::text("e")).await.unwrap();
+    assert_eq!(content(&sandbox.next_received().await), "e");
+    assert_eq!(sandbox.received().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_of_next_received_share_the_messages() {
+    let sandbox = Arc::new(Sandbox::builder().start().await.unwrap());
+    let robot = sandbox.robot_builder().build().unwrap();
+    let takers: Vec<_> = (0..4)
+        .map(|_| {
+            let sandbox = Arc::clone(&sandbox);
+            tokio::spawn(async move { content(&sandbox.next_received().await).to_owned() })
+        })
+        .collect();
+    for i in 0..4 {
+        robot.send(&Payload::text(format!("{i}"))).await.unwrap();
+    }
+    let mut taken = Vec::new();
+    for taker in takers {
+        taken.push(taker.await.unwrap());
+    }
+    taken.sort();
+    assert_eq!(taken, ["0", "1", "2", "3"]);
+}
+
+#[tokio::test]
+async fn next_received_skips_what_the_history_forgot() {
+    let sandbox = Sandbox::builder().history(2).start().await.unwrap();
+    let robot = sandbox.robot_builder().build().unwrap();
+    for text in ["first", "second", "third"] {
+        robot.send(&Payload::text(text)).await.unwrap();
+    }
+    assert_eq!(content(&sandbox.next_received().await), "second");
+    assert_eq!(content(&sandbox.next_received().await), "third");
 }

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, SystemTime};
 
 use dingtalk_core::Payload;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use crate::rules::{RateLimiter, RobotSettings};
 
@@ -19,6 +19,9 @@ pub struct Received {
     pub(crate) raw: String,
     pub(crate) msg_uuid: Option<String>,
     pub(crate) at: SystemTime,
+    /// Its place among every message the sandbox accepted, from 0: what
+    /// [`Sandbox::next_received`](crate::Sandbox::next_received) counts by.
+    pub(crate) seq: u64,
 }
 
 impl Received {
@@ -104,6 +107,15 @@ pub struct Exchange {
     pub duplicate: bool,
 }
 
+impl Exchange {
+    /// A robot request that posted nothing: refused, failed by a fault, or dropped.
+    pub(crate) fn is_refused_robot_request(&self) -> bool {
+        self.method == "POST"
+            && self.path == dingtalk_core::spec::SEND_PATH
+            && (self.status != Some(200) || self.errcode != Some(dingtalk_core::spec::errcode::OK))
+    }
+}
+
 impl std::fmt::Display for Exchange {
     /// One line: `POST /robot/send 200 errcode=0 ok markdown`.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,6 +150,8 @@ pub(crate) struct Endpoint {
     pub(crate) state: Mutex<State>,
     pub(crate) connections: AtomicUsize,
     pub(crate) events: broadcast::Sender<Exchange>,
+    /// How many messages have been accepted, changed after each: what waiters wait on.
+    pub(crate) accepted: watch::Sender<u64>,
 }
 
 pub(crate) struct State {
@@ -147,7 +161,18 @@ pub(crate) struct State {
     pub(crate) exchanges: History<Exchange>,
     pub(crate) msg_uuids: SeenUuids,
     pub(crate) chaos: Option<Chaos>,
+    /// How many messages have been accepted: the next one's `seq`.
+    pub(crate) accepted: u64,
+    /// The `seq` of the next message [`Sandbox::next_received`](crate::Sandbox::next_received)
+    /// may take.
+    pub(crate) next_taken: u64,
+    /// The latest robot requests refused since the messages were last cleared, to say why a
+    /// wait came to nothing.
+    pub(crate) refusals: History<Exchange>,
 }
+
+/// How many refused requests a sandbox keeps to explain a wait that timed out.
+pub(crate) const REFUSALS_KEPT: usize = 3;
 
 /// The latest `limit` items, oldest first.
 pub(crate) struct History<T> {
@@ -219,6 +244,20 @@ pub(crate) struct Chaos {
 }
 
 impl State {
+    /// Records an accepted message. Tell the waiters afterwards, with
+    /// [`Endpoint::announce_accepted`], once the lock is released.
+    pub(crate) fn accept(&mut self, mut received: Received) {
+        received.seq = self.accepted;
+        self.accepted += 1;
+        self.received.push(received);
+    }
+
+    /// Forgets the messages accepted so far, and the refusals that came with them.
+    pub(crate) fn clear_received(&mut self) {
+        self.received.items.clear();
+        self.refusals.items.clear();
+    }
+
     /// The fault to play on the next robot request: the next one set up, else one by chance.
     pub(crate) fn next_fault(&mut self) -> Option<Fault> {
         if let Some(fault) = self.faults.pop_front() {
@@ -238,5 +277,10 @@ impl Endpoint {
         // A panic elsewhere while the lock was held leaves the records consistent enough to
         // read: every update is a single push or pop.
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Wakes whoever waits for messages: `accepted` have been accepted so far.
+    pub(crate) fn announce_accepted(&self, accepted: u64) {
+        self.accepted.send_replace(accepted);
     }
 }

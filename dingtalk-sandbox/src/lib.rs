@@ -10,18 +10,27 @@
 //! It also records the messages it accepts ([`Sandbox::received`]) and the answers it gives
 //! ([`Sandbox::exchanges`], [`Sandbox::subscribe`]), the latest [`DEFAULT_HISTORY`] of each
 //! unless [configured](SandboxBuilder::history) otherwise, and can be told to fail the next
-//! requests ([`Sandbox::fail_next`]).
+//! requests ([`Sandbox::fail_next`]). A test waits for messages with [`Sandbox::wait_for`] or
+//! [`Sandbox::next_received`], woken as each arrives, and gets a robot configured for the
+//! sandbox (webhook, secret, keywords and rate limit) from [`Sandbox::robot_builder`].
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
-//! # async fn main() -> std::io::Result<()> {
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use std::time::Duration;
+//!
+//! use dingtalk_core::Payload;
+//!
 //! let sandbox = dingtalk_sandbox::Sandbox::builder()
 //!     .secret("SECsandbox")
 //!     .keywords(["deploy"])
 //!     .start()
 //!     .await?;
 //! println!("send to {}", sandbox.webhook_url());
-//! assert!(sandbox.received().is_empty());
+//! let robot = sandbox.robot_builder().build()?;
+//! robot.send(&Payload::text("deploy finished")).await?;
+//! let received = sandbox.wait_for(1, Duration::from_secs(5)).await?;
+//! assert_eq!(received[0].payload().content(), Some("deploy finished"));
 //! # Ok(()) }
 //! ```
 //!
@@ -35,6 +44,7 @@
 mod endpoint;
 mod rules;
 mod server;
+mod wait;
 
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -42,12 +52,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use dingtalk_core::spec;
-use tokio::sync::broadcast;
+use dingtalk_core::{Robot, RobotBuilder, spec};
+use tokio::sync::{broadcast, watch};
 use tokio::task::JoinHandle;
 
-use crate::endpoint::{Chaos, Endpoint, History, SeenUuids, State};
+use crate::endpoint::{Chaos, Endpoint, History, REFUSALS_KEPT, SeenUuids, State};
 pub use crate::endpoint::{Exchange, Fault, Received};
+pub use crate::wait::WaitError;
 
 /// The access_token a sandbox answers to unless given another.
 pub const DEFAULT_TOKEN: &str = "sandbox-token";
@@ -66,6 +77,11 @@ pub const DEFAULT_HISTORY: usize = 1_000;
 pub struct Sandbox {
     addr: SocketAddr,
     token: String,
+    history: usize,
+    /// The rate limit and penalty it was built with, for [`Sandbox::robot_builder`].
+    rate_max: u32,
+    rate_window: Duration,
+    penalty: Duration,
     endpoint: Arc<Endpoint>,
     server: JoinHandle<()>,
 }
@@ -137,9 +153,43 @@ impl Sandbox {
         self.endpoint.state().received.to_vec()
     }
 
-    /// Forgets the messages accepted so far.
+    /// Forgets the messages accepted so far (and the refusals a [`WaitError`] would tell of).
+    /// Messages not yet taken by [`next_received`](Sandbox::next_received) are skipped.
     pub fn clear_received(&self) {
-        self.endpoint.state().received.items.clear();
+        self.endpoint.state().clear_received();
+    }
+
+    /// A [`RobotBuilder`] for this sandbox's robot: its webhook URL, secret and keywords, and
+    /// a client-side rate limit and throttle penalty equal to the sandbox's (none when the
+    /// sandbox has [none](SandboxBuilder::no_rate_limit)), so that a robot built from it
+    /// behaves towards the sandbox as it would towards DingTalk. Change anything further on
+    /// the builder before building it.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use dingtalk_core::Payload;
+    /// use dingtalk_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::builder().secret("SECtest").keywords(["deploy"]).start().await?;
+    /// let robot = sandbox.robot_builder().build()?;
+    /// robot.send(&Payload::text("deploy finished")).await?;
+    /// assert_eq!(sandbox.received().len(), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn robot_builder(&self) -> RobotBuilder {
+        let settings = &self.endpoint.robot;
+        let mut builder = Robot::builder(self.webhook_url())
+            .keywords(settings.keywords.iter().cloned())
+            .throttle_penalty(self.penalty);
+        if let Some(secret) = &settings.secret {
+            builder = builder.secret(secret.clone());
+        }
+        if self.rate_max == u32::MAX {
+            builder.no_rate_limit()
+        } else {
+            builder.rate_limit(self.rate_max, self.rate_window)
+        }
     }
 
     /// The requests answered so far (the latest [`history`](SandboxBuilder::history) of them),
@@ -308,6 +358,7 @@ impl SandboxBuilder {
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
         let token = self.robot.token.clone();
+        let history = self.history;
         let endpoint = Arc::new(Endpoint {
             robot: self.robot,
             state: Mutex::new(State {
@@ -317,14 +368,22 @@ impl SandboxBuilder {
                 exchanges: History::new(self.history),
                 msg_uuids: SeenUuids::new(self.history),
                 chaos: None,
+                accepted: 0,
+                next_taken: 0,
+                refusals: History::new(REFUSALS_KEPT),
             }),
             connections: AtomicUsize::new(0),
             events: broadcast::channel(1024).0,
+            accepted: watch::channel(0).0,
         });
         let server = tokio::spawn(server::serve(listener, Arc::clone(&endpoint)));
         Ok(Sandbox {
             addr,
             token,
+            history,
+            rate_max: self.rate_max,
+            rate_window: self.rate_window,
+            penalty: self.penalty,
             endpoint,
             server,
         })

@@ -97,7 +97,7 @@ async fn handle(
             Ok(json(StatusCode::OK, serde_json::Value::Array(bodies)))
         }
         (&Method::DELETE, "/_sandbox/messages") => {
-            endpoint.state().received.items.clear();
+            endpoint.state().clear_received();
             Ok(json(StatusCode::OK, serde_json::json!({"cleared": true})))
         }
         (_, spec::SEND_PATH | "/_sandbox/messages") => {
@@ -108,6 +108,9 @@ async fn handle(
     exchange.status = result.as_ref().ok().map(|answer| answer.status().as_u16());
     {
         let mut state = endpoint.state();
+        if exchange.is_refused_robot_request() {
+            state.refusals.push(exchange.clone());
+        }
         state.exchanges.push(exchange.clone());
         // Nobody listening is fine.
         let _ = endpoint.events.send(exchange);
@@ -193,14 +196,19 @@ async fn robot_send(
         .as_deref()
         .is_some_and(|uuid| !state.msg_uuids.insert(uuid));
     if !duplicate {
-        state.received.push(Received {
+        state.accept(Received {
             payload: accepted.payload,
             raw: accepted.raw,
             msg_uuid: accepted.msg_uuid,
             at: std::time::SystemTime::now(),
+            seq: 0,
         });
     }
+    let accepted_so_far = state.accepted;
     drop(state);
+    if !duplicate {
+        endpoint.announce_accepted(accepted_so_far);
+    }
     exchange.duplicate = duplicate;
     exchange.payload = Some(payload);
     exchange.errcode = Some(spec::errcode::OK);
