@@ -9,7 +9,8 @@ pub use dingtalk_derive::Message;
 #[doc(hidden)]
 pub mod __private {
     pub use dingtalk_core::derive_support::{
-        AtAllIf, ButtonSource, Condition, EscapeByDefault, MentionIds, Probe, RawIfMarked, Render,
+        AtAllIf, ButtonSource, Condition, EscapeByDefault, FeedLinkSource, MentionIds, Probe,
+        RawIfMarked, Render, Transparent,
     };
-    pub use dingtalk_core::{ButtonOrientation, Message, Payload};
+    pub use dingtalk_core::{Button, ButtonOrientation, FeedLink, Message, Payload};
 }

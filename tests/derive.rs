@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use dingtalk_bot::{Button, Message, RawMarkdown};
+use dingtalk_bot::{Button, FeedLink, Message, Payload, RawMarkdown};
 use serde_json::{Value, json};
 
 fn json_of(message: &impl Message) -> Value {
@@ -569,6 +569,253 @@ fn raw_values_go_into_code_as_they_are_and_others_stay_escaped() {
     );
 }
 
+struct Article {
+    title: &'static str,
+    url: &'static str,
+    pic: Option<&'static str>,
+}
+
+#[derive(Message)]
+#[dingtalk(feed_card)]
+#[dingtalk(feed_link(
+    title = "Release notes {version}",
+    message_url = "https://example.com/notes/{version}",
+    pic_url = "https://example.com/notes.png"
+))]
+#[dingtalk(feed_link(
+    each = "articles as a",
+    title = "{a.title}",
+    message_url = "https://example.com/read?u={a.url}",
+    pic_url = "{#if a.pic}{a.pic}{/if}"
+))]
+struct Digest {
+    version: &'static str,
+    articles: Vec<Article>,
+    #[dingtalk(feed_links)]
+    extra: Vec<FeedLink>,
+}
+
+#[test]
+fn feed_cards_from_entries_loops_and_fields() {
+    let digest = Digest {
+        version: "2.4 beta",
+        articles: vec![
+            Article {
+                title: "Rust & DingTalk",
+                url: "https://blog.example.com/a b",
+                pic: Some("https://blog.example.com/a.png"),
+            },
+            Article {
+                title: "No picture",
+                url: "https://blog.example.com/b",
+                pic: None,
+            },
+        ],
+        extra: vec![FeedLink::new("More", "https://example.com/more", "")],
+    };
+    assert_eq!(
+        digest.to_payload().to_json(),
+        concat!(
+            r#"{"msgtype":"feedCard","feedCard":{"links":["#,
+            r#"{"title":"Release notes 2.4 beta","messageURL":"https://example.com/notes/2.4%20beta","picURL":"https://example.com/notes.png"},"#,
+            r#"{"title":"Rust & DingTalk","messageURL":"https://example.com/read?u=https%3A%2F%2Fblog.example.com%2Fa%20b","picURL":"https://blog.example.com/a.png"},"#,
+            r#"{"title":"No picture","messageURL":"https://example.com/read?u=https%3A%2F%2Fblog.example.com%2Fb","picURL":""},"#,
+            r#"{"title":"More","messageURL":"https://example.com/more","picURL":""}"#,
+            r#"]}}"#
+        )
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(feed_card(), pc_slide = false)]
+#[dingtalk(feed_link(each = "urls as url", title = "open {url}", message_url = "{url}"))]
+struct Pages<'a> {
+    urls: &'a [&'a str],
+}
+
+#[test]
+fn feed_card_links_open_in_dingtalk() {
+    let pages = Pages {
+        urls: &[
+            "https://a.example.com/x",
+            "dingtalk://dingtalkclient/page/y",
+        ],
+    };
+    assert_eq!(
+        json_of(&pages),
+        json!({"msgtype": "feedCard", "feedCard": {"links": [
+            {"title": "open https://a.example.com/x", "messageURL": "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fa.example.com%2Fx&pc_slide=false", "picURL": ""},
+            {"title": "open dingtalk://dingtalkclient/page/y", "messageURL": "dingtalk://dingtalkclient/page/y", "picURL": ""}
+        ]}})
+    );
+}
+
+struct Choice {
+    label: String,
+    id: u32,
+}
+
+#[derive(Message)]
+#[dingtalk(action_card(title = "Pick a build", text = "**{n}** builds wait"))]
+#[dingtalk(button(
+    each = "choices as c",
+    title = "#{c.id} {c.label}",
+    url = "{base}/{c.id}"
+))]
+#[dingtalk(button(title = "None", url = "{base}/none"))]
+struct Pick {
+    n: usize,
+    base: &'static str,
+    choices: Vec<Choice>,
+}
+
+#[test]
+fn buttons_can_repeat_over_items() {
+    let pick = Pick {
+        n: 2,
+        base: "https://ci.example.com/b",
+        choices: vec![
+            Choice {
+                label: "main".into(),
+                id: 7,
+            },
+            Choice {
+                label: "fix/x".into(),
+                id: 8,
+            },
+        ],
+    };
+    assert_eq!(
+        json_of(&pick),
+        json!({"msgtype": "actionCard", "actionCard": {
+            "title": "Pick a build",
+            "text": "**2** builds wait",
+            "btns": [
+                {"title": "#7 main", "actionURL": "https://ci.example.com/b/7"},
+                {"title": "#8 fix/x", "actionURL": "https://ci.example.com/b/8"},
+                {"title": "None", "actionURL": "https://ci.example.com/b/none"}
+            ],
+            "btnOrientation": "0",
+            "hideAvatar": "0"
+        }})
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(transparent)]
+struct Urgent(CpuHigh);
+
+#[derive(Message)]
+enum Notice<T> {
+    #[dingtalk(transparent)]
+    Deploy(Deployed),
+    #[dingtalk(transparent)]
+    Wrapped { inner: T },
+    #[dingtalk(transparent)]
+    Built(Payload),
+    #[dingtalk(text(content = "note: {text}"), at_all)]
+    Note { text: String },
+}
+
+#[test]
+fn transparent_variants_are_sent_as_the_message_they_hold() {
+    let cpu = || CpuHigh {
+        cpu: 97.345,
+        host: "db-1".into(),
+    };
+    let expected = cpu().to_payload().to_json();
+    assert_eq!(Urgent(cpu()).to_payload().to_json(), expected);
+    let wrapped: Notice<CpuHigh> = Notice::Wrapped { inner: cpu() };
+    assert_eq!(wrapped.to_payload().to_json(), expected);
+    let deploy: Notice<CpuHigh> = Notice::Deploy(Deployed {
+        service: "billing".into(),
+        version: "v2.4".into(),
+        status: Status::Failed,
+        logs_url: "https://ci.example.com/7".into(),
+        oncall: vec!["138".into()],
+    });
+    assert_eq!(
+        json_of(&deploy),
+        json!({
+            "msgtype": "markdown",
+            "markdown": {
+                "title": "Deploy billing: failed",
+                "text": "### billing v2.4  \n- status: **failed**  \n- [logs](https://ci.example.com/7)\n\n@138"
+            },
+            "at": {"atMobiles": ["138"]}
+        })
+    );
+    let built: Notice<CpuHigh> = Notice::Built(Payload::link("t", "x", "https://a").into());
+    assert_eq!(
+        built.to_payload().to_json(),
+        r#"{"msgtype":"link","link":{"title":"t","text":"x","messageUrl":"https://a"}}"#
+    );
+    let note: Notice<CpuHigh> = Notice::Note { text: "hi".into() };
+    assert_eq!(
+        note.to_payload().to_json(),
+        r#"{"msgtype":"text","text":{"content":"note: hi"},"at":{"isAtAll":true}}"#
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(
+    text(content = "db-1 is down"),
+    at_mobiles = "13800000000, 13900000000",
+    at_user_ids = "manager01"
+)]
+struct DbDown {
+    #[dingtalk(at_user_ids)]
+    oncall: Vec<String>,
+}
+
+#[test]
+fn static_mentions_sit_beside_field_mentions() {
+    let m = DbDown {
+        oncall: vec!["dba7".into(), "manager01".into()],
+    };
+    assert_eq!(
+        json_of(&m),
+        json!({
+            "msgtype": "text",
+            "text": {"content": "db-1 is down @13800000000 @13900000000 @dba7 @manager01"},
+            "at": {"atMobiles": ["13800000000", "13900000000"], "atUserIds": ["dba7", "manager01"]}
+        })
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(at_user_ids = "sre", at_all = true)]
+enum Page {
+    #[dingtalk(markdown(title = "SEV1 {what}", text = "**{what}** is down @sre"))]
+    Sev1 { what: String },
+    #[dingtalk(
+        text(content = "SEV3 {what}"),
+        at_all = false,
+        at_mobiles = "13800000000"
+    )]
+    Sev3 { what: String },
+}
+
+#[test]
+fn an_enums_static_mentions_apply_to_each_variant() {
+    assert_eq!(
+        json_of(&Page::Sev1 { what: "api".into() }),
+        json!({
+            "msgtype": "markdown",
+            "markdown": {"title": "SEV1 api", "text": "**api** is down @sre"},
+            "at": {"atUserIds": ["sre"], "isAtAll": true}
+        })
+    );
+    assert_eq!(
+        json_of(&Page::Sev3 { what: "api".into() }),
+        json!({
+            "msgtype": "text",
+            "text": {"content": "SEV3 api @13800000000 @sre"},
+            "at": {"atMobiles": ["13800000000"], "atUserIds": ["sre"]}
+        })
+    );
+}
+
 /// Generated code sets off no lint a crate may turn on: every lint that applies to code in
 /// bodies is denied here, rustc's allowed-by-default ones and clippy's pedantic and nursery
 /// groups (checked by `cargo clippy --all-targets -- -D warnings`). Deprecated types and fields
@@ -597,7 +844,12 @@ fn raw_values_go_into_code_as_they_are_and_others_stay_escaped() {
     variant_size_differences
 )]
 mod lints {
-    use dingtalk_bot::{Button, Message, RawMarkdown};
+    use dingtalk_bot::{Button, FeedLink, Message, Payload, RawMarkdown};
+
+    pub struct Item<'a> {
+        title: &'a str,
+        id: u32,
+    }
 
     #[derive(Message)]
     #[dingtalk(markdown(
@@ -641,6 +893,45 @@ mod lints {
         Link { n: u64, pic: String },
         #[dingtalk(text(content = "plain"), at_all)]
         Unit,
+        #[dingtalk(feed_card, pc_slide = true)]
+        #[dingtalk(feed_link(title = "{title}", message_url = "https://a/{title}"))]
+        #[dingtalk(feed_link(
+            each = "items as item",
+            title = "{item.title}",
+            message_url = "https://a/{item.id}",
+            pic_url = "https://a/{item.id}.png"
+        ))]
+        Feed {
+            title: String,
+            items: Vec<Item<'static>>,
+            #[dingtalk(feed_links)]
+            more: Vec<FeedLink>,
+        },
+        #[dingtalk(action_card(title = "t", text = "x"))]
+        #[dingtalk(button(each = "items as item", title = "{item.title}", url = "{item.title}"))]
+        Looped { items: Vec<Item<'static>> },
+        #[dingtalk(transparent)]
+        Held(Payload),
+        #[dingtalk(transparent)]
+        Named { inner: Box<Self> },
+        #[dingtalk(
+            markdown(title = "t", text = "x"),
+            at_mobiles = "138",
+            at_user_ids = "u1,u2",
+            at_all = true
+        )]
+        Static,
+    }
+
+    #[derive(Message)]
+    pub enum Generic<'a, T, U: Message>
+    where
+        T: std::fmt::Display,
+    {
+        #[dingtalk(transparent)]
+        Inner(&'a U),
+        #[dingtalk(text(content = "{t}"))]
+        Shown { t: T },
     }
 
     #[deprecated = "to see that deriving is no use of it"]
@@ -687,9 +978,35 @@ mod lints {
             n: 1,
             pic: "https://p".into(),
         };
-        for kind in [card, link, Kinds::Unit] {
+        let feed = Kinds::Feed {
+            title: "t".into(),
+            items: vec![Item { title: "i", id: 1 }],
+            more: vec![],
+        };
+        let looped = Kinds::Looped {
+            items: vec![Item { title: "i", id: 1 }],
+        };
+        let held = Kinds::Held(Payload::text("x").into());
+        let named = Kinds::Named {
+            inner: Box::new(Kinds::Unit),
+        };
+        for kind in [
+            card,
+            link,
+            Kinds::Unit,
+            feed,
+            looped,
+            held,
+            named,
+            Kinds::Static,
+        ] {
             assert!(!kind.to_payload().to_json().is_empty());
         }
+        let inner = Kinds::Unit;
+        let generic: Generic<'_, u8, Kinds> = Generic::Inner(&inner);
+        assert!(generic.to_payload().to_json().contains("plain"));
+        let shown: Generic<'_, u8, Kinds> = Generic::Shown { t: 1 };
+        assert!(shown.to_payload().to_json().contains('1'));
         assert!(Deprecated { old: 1 }.to_payload().to_json().contains('1'));
         assert!(
             DeprecatedParts::Gone { v: 2 }

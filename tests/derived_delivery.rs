@@ -1,6 +1,6 @@
 //! Derived messages sent through `Robot` to the sandbox, with a secret and a keyword.
 
-use dingtalk_bot::{Message, Robot};
+use dingtalk_bot::{FeedLink, Message, Robot};
 use dingtalk_sandbox::Sandbox;
 
 #[derive(Message)]
@@ -77,4 +77,103 @@ async fn derived_messages_pass_the_sandbox_exactly_as_rendered() {
         received[1].json()["actionCard"]["btns"][0]["actionURL"],
         "https://cd.example.com/billing%20api/approve"
     );
+}
+
+struct Release {
+    name: &'static str,
+    notes: &'static str,
+}
+
+#[derive(Message)]
+#[dingtalk(feed_card)]
+#[dingtalk(feed_link(
+    each = "releases as r",
+    title = "[deploy] {r.name}",
+    message_url = "https://cd.example.com/notes/{r.notes}",
+    pic_url = "https://cd.example.com/{r.name}.png"
+))]
+struct Releases {
+    releases: Vec<Release>,
+    #[dingtalk(feed_links)]
+    more: Vec<FeedLink>,
+}
+
+#[derive(Message)]
+#[dingtalk(
+    markdown(
+        title = "[deploy] {service} rolled back",
+        text = "**{service}** rolled back"
+    ),
+    at_user_ids = "manager01",
+    at_mobiles = "13800000000"
+)]
+struct RolledBack {
+    service: &'static str,
+}
+
+#[derive(Message)]
+enum DeployEvent {
+    #[dingtalk(transparent)]
+    Released(Releases),
+    #[dingtalk(transparent)]
+    RolledBack(RolledBack),
+}
+
+#[tokio::test]
+async fn feed_cards_transparent_variants_and_static_mentions_pass_the_sandbox() {
+    let sandbox = Sandbox::builder()
+        .secret("SECderived")
+        .keywords(["[deploy]"])
+        .start()
+        .await
+        .unwrap();
+    let robot = Robot::builder(sandbox.webhook_url())
+        .secret("SECderived")
+        .keywords(["[deploy]"])
+        .build()
+        .unwrap();
+    let released = DeployEvent::Released(Releases {
+        releases: vec![
+            Release {
+                name: "billing",
+                notes: "v2 notes",
+            },
+            Release {
+                name: "api",
+                notes: "v7",
+            },
+        ],
+        more: vec![FeedLink::new(
+            "[deploy] all releases",
+            "https://cd.example.com/releases",
+            "",
+        )],
+    });
+    let rolled_back = DeployEvent::RolledBack(RolledBack { service: "billing" });
+    robot.send(&released).await.unwrap();
+    robot.send(&rolled_back).await.unwrap();
+
+    let received = sandbox.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(
+        received[0].payload().to_json(),
+        released.to_payload().to_json()
+    );
+    assert_eq!(
+        received[0].json()["feedCard"]["links"][0]["messageURL"],
+        "https://cd.example.com/notes/v2%20notes"
+    );
+    assert_eq!(
+        received[0].json()["feedCard"]["links"][2]["title"],
+        "[deploy] all releases"
+    );
+    assert_eq!(
+        received[1].payload().to_json(),
+        rolled_back.to_payload().to_json()
+    );
+    assert_eq!(
+        received[1].json()["markdown"]["text"],
+        "**billing** rolled back\n\n@13800000000 @manager01"
+    );
+    assert_eq!(received[1].json()["at"]["atUserIds"][0], "manager01");
 }

@@ -18,7 +18,7 @@ use std::fmt::{self, Write as _};
 use dingtalk_spec::markdown::{Escaper, Newlines};
 
 use crate::markdown::RawMarkdown;
-use crate::{Markdown, Text};
+use crate::{Markdown, Message, Payload, Text};
 
 /// A template being rendered into one `String`. Its methods chain, so that a template without
 /// sections is one expression.
@@ -213,6 +213,44 @@ where
 {
     fn dingtalk_buttons(&self) -> Vec<crate::Button> {
         self.into_iter().cloned().collect()
+    }
+}
+
+/// The entries of a `feed_links` field: anything that iterates `&FeedLink`.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `feed_links` field must iterate `dingtalk_bot::FeedLink`s by reference: `Vec<FeedLink>`, `&[FeedLink]`…",
+    label = "`{Self}` does not iterate feed links"
+)]
+pub trait FeedLinkSource {
+    fn dingtalk_feed_links(&self) -> Vec<crate::FeedLink>;
+}
+
+impl<T: ?Sized> FeedLinkSource for T
+where
+    for<'a> &'a T: IntoIterator<Item = &'a crate::FeedLink>,
+{
+    fn dingtalk_feed_links(&self) -> Vec<crate::FeedLink> {
+        self.into_iter().cloned().collect()
+    }
+}
+
+/// The message a `#[dingtalk(transparent)]` variant holds: its field's, which must be a
+/// [`Message`]. A trait of its own, so that a field that is not one gets an error that says
+/// what `transparent` needs.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "a `transparent` variant's field must be a message, and `{Self}` does not implement `Message`",
+    label = "not a `Message`",
+    note = "derive it with `#[derive(Message)]`, or give the variant a layout of its own"
+)]
+pub trait Transparent {
+    fn dingtalk_payload(&self) -> Payload;
+}
+
+impl<M: Message + ?Sized> Transparent for M {
+    fn dingtalk_payload(&self) -> Payload {
+        self.to_payload()
     }
 }
 

@@ -12,12 +12,12 @@ use dingtalk_spec::markdown::Newlines;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::ext::IdentExt;
-use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr};
+use syn::spanned::Spanned as _;
+use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Member, Type};
 
-use crate::attr::{self, ButtonAttr, FieldAttrs, KindAttr, LayoutAttrs, Source};
+use crate::attr::{self, ButtonAttr, FeedLinkAttr, FieldAttrs, KindAttr, LayoutAttrs, Source};
 use crate::ctxt::{Ctxt, Reported};
-use crate::kind::{Button, Kind, KindName, list};
+use crate::kind::{Button, FeedLink, Kind, KindName, list};
 use crate::template::{self, Node};
 
 /// A derive input: what its impl is for, and a layout per variant (one for a struct).
@@ -35,7 +35,8 @@ pub(crate) struct Header<'a> {
     pub(crate) krate: TokenStream,
 }
 
-/// A struct, or one variant of an enum: its fields, its options and its layout `L`.
+/// A struct, or one variant of an enum: its fields, its options and what it is sent as: its
+/// layout `L`, or the message its one field holds.
 pub(crate) struct Variant<'a, L> {
     /// The variant's name; `None` for a struct.
     pub(crate) ident: Option<&'a Ident>,
@@ -43,16 +44,57 @@ pub(crate) struct Variant<'a, L> {
     pub(crate) span: Span,
     pub(crate) fields: Vec<Field<'a>>,
     pub(crate) options: Options,
-    pub(crate) layout: L,
+    pub(crate) shape: Shape<'a, L>,
+}
+
+/// What a variant is sent as.
+pub(crate) enum Shape<'a, L> {
+    /// A layout of its own.
+    Layout(L),
+    /// `#[dingtalk(transparent)]`: the message its one field holds.
+    Transparent(Transparent<'a>),
+}
+
+/// The one field of a `#[dingtalk(transparent)]` variant.
+pub(crate) struct Transparent<'a> {
+    /// Its name, or its index in a tuple variant.
+    pub(crate) member: Member,
+    /// Its type, which must implement `Message`: where that error points.
+    pub(crate) ty: &'a Type,
 }
 
 /// What a layout says beside its kind; an enum's apply to each variant.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub(crate) struct Options {
-    pub(crate) at_all: bool,
+    /// `at_all` or `at_all = true | false`: the variant's own, else the enum's.
+    pub(crate) at_all: Option<Static<bool>>,
+    /// `at_mobiles = "…"`: the enum's, then the variant's.
+    pub(crate) at_mobiles: Vec<Static<Vec<String>>>,
+    /// `at_user_ids = "…"`: the enum's, then the variant's.
+    pub(crate) at_user_ids: Vec<Static<Vec<String>>>,
     pub(crate) allow_unrendered_markdown: bool,
     pub(crate) newlines: Newlines,
     pub(crate) pc_slide: Option<bool>,
+}
+
+/// A static option, with where it was written.
+#[derive(Clone)]
+pub(crate) struct Static<T> {
+    pub(crate) value: T,
+    /// The key as written: where mistakes about it point.
+    pub(crate) span: Span,
+    /// Written on the enum, not on the variant: said in mistakes about it, which point there.
+    pub(crate) from_enum: bool,
+}
+
+impl<T: Clone> Static<T> {
+    fn new(written: &attr::Written<T>, from_enum: bool) -> Static<T> {
+        Static {
+            value: written.value.clone(),
+            span: written.span,
+            from_enum,
+        }
+    }
 }
 
 /// A named field, with its `#[dingtalk(…)]` flags.
@@ -90,6 +132,8 @@ pub(crate) struct Draft {
     /// Buttons no kind took, because the kind takes none or could not be read: kept, with the
     /// proof that they were reported, so that their templates are checked all the same.
     pub(crate) stray_buttons: Vec<(Button<Parsed>, Reported)>,
+    /// Feed links no kind took, kept in the same way.
+    pub(crate) stray_feed_links: Vec<(FeedLink<Parsed>, Reported)>,
 }
 
 impl<'a> Input<'a, Draft> {
@@ -124,16 +168,41 @@ impl<'a> Input<'a, Draft> {
                         "on an enum, put buttons on each variant, not on the enum",
                     );
                 }
+                if let Some(link) = outer.feed_links.first() {
+                    cx.error_at(
+                        link.span,
+                        "on an enum, put feed links on each variant, not on the enum",
+                    );
+                }
+                if let Some(span) = outer.transparent {
+                    cx.error_at(
+                        span,
+                        "`transparent` goes on each variant that holds a message, not on the enum",
+                    );
+                }
                 if data.variants.is_empty() {
                     cx.error(
                         &input.ident,
                         "an enum without variants has no message to send",
                     );
                 }
+                let owns: Vec<LayoutAttrs> = data
+                    .variants
+                    .iter()
+                    .map(|v| attr::layout(cx, &v.attrs))
+                    .collect();
+                let transparent: Vec<String> = data
+                    .variants
+                    .iter()
+                    .zip(&owns)
+                    .filter(|(_, own)| own.transparent.is_some())
+                    .map(|(v, _)| format!("`{}`", v.ident))
+                    .collect();
+                enum_options(cx, &outer, &transparent);
                 data.variants
                     .iter()
-                    .map(|v| {
-                        let own = attr::layout(cx, &v.attrs);
+                    .zip(owns)
+                    .map(|(v, own)| {
                         if let Some(krate) = &own.krate {
                             cx.error(krate, "`crate` goes on the enum, not on a variant");
                         }
@@ -172,19 +241,29 @@ impl<'a> Input<'a, Draft> {
             .variants
             .into_iter()
             .map(|v| {
-                if let Some((_, reported)) = v.layout.stray_buttons.first() {
-                    return Err(*reported);
-                }
-                let Layout { kind, span } = v.layout.layout?;
+                let shape = match v.shape {
+                    Shape::Transparent(field) => Shape::Transparent(field),
+                    Shape::Layout(draft) => {
+                        let stray = draft.stray_buttons.first().map(|(_, r)| r);
+                        let stray = stray.or(draft.stray_feed_links.first().map(|(_, r)| r));
+                        if let Some(reported) = stray {
+                            return Err(*reported);
+                        }
+                        let Layout { kind, span } = draft.layout?;
+                        let kind =
+                            kind.try_map(|part, _, each| match each.and_then(|e| e.broken) {
+                                Some(reported) => Err(reported),
+                                None => part,
+                            })?;
+                        Shape::Layout(Layout { kind, span })
+                    }
+                };
                 Ok(Variant {
                     ident: v.ident,
                     span: v.span,
                     fields: v.fields,
                     options: v.options,
-                    layout: Layout {
-                        kind: kind.try_map(|part, _| part)?,
-                        span,
-                    },
+                    shape,
                 })
             })
             .collect::<Result<_, _>>()?;
@@ -196,7 +275,7 @@ impl<'a> Input<'a, Draft> {
 }
 
 /// A struct or a variant: its fields, its options (an enum's own beside the variant's), its
-/// layout with every template parsed.
+/// layout with every template parsed, or the field it is sent as.
 fn variant<'a>(
     cx: &Ctxt,
     ident: Option<&'a Ident>,
@@ -205,6 +284,28 @@ fn variant<'a>(
     own: LayoutAttrs,
     outer: Option<&LayoutAttrs>,
 ) -> Variant<'a, Draft> {
+    let what = match ident {
+        Some(v) => format!("variant `{v}`"),
+        None => "this type".to_owned(),
+    };
+    let options = options(&own, outer);
+    if own.transparent.is_some() {
+        let shape = match transparent(cx, &what, span, fields, &own) {
+            Ok(field) => Shape::Transparent(field),
+            Err(reported) => Shape::Layout(Draft {
+                layout: Err(reported),
+                stray_buttons: Vec::new(),
+                stray_feed_links: Vec::new(),
+            }),
+        };
+        return Variant {
+            ident,
+            span,
+            fields: Vec::new(),
+            options,
+            shape,
+        };
+    }
     let fields = match fields {
         Fields::Named(named) => named
             .named
@@ -220,35 +321,36 @@ fn variant<'a>(
             .collect(),
         Fields::Unit => Vec::new(),
         Fields::Unnamed(unnamed) => {
+            let hint = match (ident, unnamed.unnamed.len()) {
+                (Some(_), 1) => {
+                    "; a variant that holds another message is `#[dingtalk(transparent)]`"
+                }
+                _ => "",
+            };
             cx.error_at(
                 unnamed.span(),
-                "`#[derive(Message)]` needs named fields, which templates refer to by name",
+                format!(
+                    "`#[derive(Message)]` needs named fields, which templates refer to by name{hint}"
+                ),
             );
             Vec::new()
         }
-    };
-    let what = match ident {
-        Some(v) => format!("variant `{v}`"),
-        None => "this type".to_owned(),
-    };
-    let options = Options {
-        at_all: own.at_all || outer.is_some_and(|o| o.at_all),
-        allow_unrendered_markdown: own.allow_unrendered_markdown
-            || outer.is_some_and(|o| o.allow_unrendered_markdown),
-        newlines: own
-            .newlines
-            .or(outer.and_then(|o| o.newlines))
-            .unwrap_or_default(),
-        pc_slide: own.pc_slide.or(outer.and_then(|o| o.pc_slide)),
     };
 
     let mut kinds = own.kinds.into_iter();
     let layout = match kinds.next() {
         None => {
-            let kinds = KindName::ALL.map(|k| format!("`#[dingtalk({}(…))]`", k.as_str()));
+            let kinds = KindName::ALL.map(|k| format!("`#[dingtalk({})]`", k.written()));
+            let transparent = match ident {
+                Some(_) => ", or `#[dingtalk(transparent)]` for a variant that holds a message",
+                None => "",
+            };
             Err(cx.error_at(
                 span,
-                format!("{what} has no layout: add one of {}", list(&kinds, "or")),
+                format!(
+                    "{what} has no layout: add one of {}{transparent}",
+                    list(&kinds, "or")
+                ),
             ))
         }
         Some(first) => {
@@ -266,35 +368,163 @@ fn variant<'a>(
             layout(cx, first)
         }
     };
+    let (layout, stray_buttons) = place_buttons(cx, layout, own.buttons);
+    let (layout, stray_feed_links) = place_feed_links(cx, layout, own.feed_links);
     Variant {
         ident,
         span,
         fields,
         options,
-        layout: place_buttons(cx, layout, own.buttons),
+        shape: Shape::Layout(Draft {
+            layout,
+            stray_buttons,
+            stray_feed_links,
+        }),
     }
+}
+
+/// What the enum says of every variant's message cannot be said of a `transparent` one, which
+/// it does not make: one mistake per such option, naming those variants.
+fn enum_options(cx: &Ctxt, outer: &LayoutAttrs, transparent: &[String]) {
+    if transparent.is_empty() {
+        return;
+    }
+    let (them, are) = match transparent {
+        [one] => (format!("variant {one}"), "is"),
+        _ => (format!("variants {}", list(transparent, "and")), "are"),
+    };
+    for (key, at) in &outer.options {
+        if matches!(
+            key.as_str(),
+            "at_all" | "at_mobiles" | "at_user_ids" | "pc_slide"
+        ) {
+            cx.error_at(
+                *at,
+                format!(
+                    "`{key}` on the enum cannot apply to {them}, which {are} `transparent`: sent \
+                     as the message their field holds; put `{key}` on the variants that have \
+                     layouts"
+                ),
+            );
+        }
+    }
+}
+
+/// The options of a variant: its own, and the enum's beside them.
+fn options(own: &LayoutAttrs, outer: Option<&LayoutAttrs>) -> Options {
+    let statics = |pick: fn(&LayoutAttrs) -> &Option<attr::Written<Vec<String>>>| {
+        let inherited = outer.and_then(|o| pick(o).as_ref().map(|m| Static::new(m, true)));
+        let mine = pick(own).as_ref().map(|m| Static::new(m, false));
+        inherited.into_iter().chain(mine).collect()
+    };
+    Options {
+        at_all: own
+            .at_all
+            .as_ref()
+            .map(|a| Static::new(a, false))
+            .or_else(|| outer.and_then(|o| o.at_all.as_ref().map(|a| Static::new(a, true)))),
+        at_mobiles: statics(|a| &a.at_mobiles),
+        at_user_ids: statics(|a| &a.at_user_ids),
+        allow_unrendered_markdown: own.allow_unrendered_markdown
+            || outer.is_some_and(|o| o.allow_unrendered_markdown),
+        newlines: own
+            .newlines
+            .or(outer.and_then(|o| o.newlines))
+            .unwrap_or_default(),
+        pc_slide: own.pc_slide.or(outer.and_then(|o| o.pc_slide)),
+    }
+}
+
+/// The field a `#[dingtalk(transparent)]` variant is sent as, or the proof that its mistakes
+/// were reported.
+fn transparent<'a>(
+    cx: &Ctxt,
+    what: &str,
+    span: Span,
+    fields: &'a Fields,
+    own: &LayoutAttrs,
+) -> Result<Transparent<'a>, Reported> {
+    let mut reported = None;
+    let mut error = |at: Span, message: String| {
+        reported.get_or_insert(cx.error_at(at, message));
+    };
+    let sent_as = "is sent as the message its field holds";
+    for kind in &own.kinds {
+        error(
+            kind.span,
+            format!(
+                "{what} is `transparent`: it {sent_as}, and takes no layout of its own; remove \
+                 `{}` or `transparent`",
+                kind.name.as_str()
+            ),
+        );
+    }
+    for (key, at) in &own.options {
+        error(
+            *at,
+            format!("`{key}` does not apply to {what}, which is `transparent`: it {sent_as}"),
+        );
+    }
+    let all: Vec<&syn::Field> = fields.iter().collect();
+    let [field] = all[..] else {
+        error(
+            span,
+            format!(
+                "{what} is `transparent`, so it needs exactly one field, the message it is sent \
+                 as; it has {}",
+                all.len()
+            ),
+        );
+        return Err(reported.expect("just reported"));
+    };
+    let message = "field flags need a layout, and a `transparent` variant has none: it is sent \
+                   as this field's message";
+    if attr::field(cx, &field.attrs).any() {
+        let flags = field.attrs.iter().filter(|a| a.path().is_ident("dingtalk"));
+        for flag in flags {
+            reported.get_or_insert(cx.error(flag, message));
+        }
+    }
+    if let Some(reported) = reported {
+        return Err(reported);
+    }
+    let member = match &field.ident {
+        Some(ident) => Member::Named(ident.clone()),
+        None => Member::Unnamed(syn::Index {
+            index: 0,
+            span: field.ty.span(),
+        }),
+    };
+    Ok(Transparent {
+        member,
+        ty: &field.ty,
+    })
 }
 
 /// The layout of a kind as written, its templates parsed.
 fn layout(cx: &Ctxt, written: KindAttr) -> Result<Layout<Parsed>, Reported> {
     let kind = written.kind?;
     Ok(Layout {
-        kind: kind.map(|source, _| parse(cx, source)),
+        kind: kind.map(|source, _, _| parse(cx, source)),
         span: written.span,
     })
 }
 
-/// The layout with each button in the kind that takes it; those no kind takes are reported.
+/// A layout that may not have been read.
+type Drafted = Result<Layout<Parsed>, Reported>;
+
+/// The layout with each button in the kind that takes it; those no kind takes are reported,
+/// and returned beside it.
 fn place_buttons(
     cx: &Ctxt,
-    mut layout: Result<Layout<Parsed>, Reported>,
+    mut layout: Drafted,
     written: Vec<ButtonAttr>,
-) -> Draft {
+) -> (Drafted, Vec<(Button<Parsed>, Reported)>) {
     let mut stray = Vec::new();
     for ButtonAttr { span, button } in written {
         // A button with a part missing is reported already, and dropped.
         let Ok(button) = button else { continue };
-        let button = button.map(|source, _| parse(cx, source));
+        let button = button.map(|source, _, _| parse(cx, source));
         match &mut layout {
             Ok(layout) => {
                 let name = layout.kind.name();
@@ -316,10 +546,42 @@ fn place_buttons(
             Err(reported) => stray.push((button, *reported)),
         }
     }
-    Draft {
-        layout,
-        stray_buttons: stray,
+    (layout, stray)
+}
+
+/// The layout with each feed link in the kind that takes it; those no kind takes are
+/// reported, and returned beside it.
+fn place_feed_links(
+    cx: &Ctxt,
+    mut layout: Drafted,
+    written: Vec<FeedLinkAttr>,
+) -> (Drafted, Vec<(FeedLink<Parsed>, Reported)>) {
+    let mut stray = Vec::new();
+    for FeedLinkAttr { span, link } in written {
+        // A link with a part missing is reported already, and dropped.
+        let Ok(link) = link else { continue };
+        let link = link.map(|source, _, _| parse(cx, source));
+        match &mut layout {
+            Ok(layout) => {
+                let name = layout.kind.name();
+                match layout.kind.feed_links_mut() {
+                    Some(links) => links.push(link),
+                    None => {
+                        let reported = cx.error_at(
+                            span,
+                            format!(
+                                "`feed_link` is only for `feed_card`, not `{}`",
+                                name.as_str()
+                            ),
+                        );
+                        stray.push((link, reported));
+                    }
+                }
+            }
+            Err(reported) => stray.push((link, *reported)),
+        }
     }
+    (layout, stray)
 }
 
 /// Reads and parses a template, reporting its mistakes at its literal.

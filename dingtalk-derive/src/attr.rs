@@ -5,14 +5,15 @@
 //! builds the IR.
 
 use dingtalk_spec::markdown::Newlines;
-use proc_macro2::{Span, TokenTree};
+use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
 use syn::parse::ParseStream;
 use syn::spanned::Spanned;
 use syn::{Attribute, Lit, LitBool, LitStr, Token};
 
 use crate::ctxt::{Ctxt, Reported};
-use crate::kind::{Button, Kind, KindName, Orientation, list};
+use crate::kind::{Button, Each, FeedLink, Kind, KindName, Orientation, list};
+use crate::template;
 
 /// Where a template's text is, as written.
 pub(crate) enum Source {
@@ -29,11 +30,28 @@ pub(crate) struct LayoutAttrs {
     pub(crate) kinds: Vec<KindAttr>,
     /// Every `button(…)` written, in order.
     pub(crate) buttons: Vec<ButtonAttr>,
-    pub(crate) at_all: bool,
+    /// Every `feed_link(…)` written, in order.
+    pub(crate) feed_links: Vec<FeedLinkAttr>,
+    /// `transparent`, where it is written.
+    pub(crate) transparent: Option<Span>,
+    pub(crate) at_all: Option<Written<bool>>,
+    pub(crate) at_mobiles: Option<Written<Vec<String>>>,
+    pub(crate) at_user_ids: Option<Written<Vec<String>>>,
     pub(crate) allow_unrendered_markdown: bool,
     pub(crate) krate: Option<syn::Path>,
     pub(crate) newlines: Option<Newlines>,
     pub(crate) pc_slide: Option<bool>,
+    /// Every key written but the kinds, `transparent` and `crate`, with where: what a
+    /// transparent variant refuses.
+    pub(crate) options: Vec<(String, Span)>,
+}
+
+/// A value, with the key it was written under.
+#[derive(Clone, Debug)]
+pub(crate) struct Written<T> {
+    /// The key as written: where mistakes about it point.
+    pub(crate) span: Span,
+    pub(crate) value: T,
 }
 
 /// `markdown(…)`, `action_card(…)`, `text(…)` or `link(…)`.
@@ -53,6 +71,13 @@ pub(crate) struct ButtonAttr {
     pub(crate) button: Result<Button<Source>, Reported>,
 }
 
+/// `feed_link(title = "…", message_url = "…", pic_url = "…")`.
+pub(crate) struct FeedLinkAttr {
+    /// `feed_link` as written.
+    pub(crate) span: Span,
+    pub(crate) link: Result<FeedLink<Source>, Reported>,
+}
+
 /// The flags of a field.
 #[derive(Default)]
 pub(crate) struct FieldAttrs {
@@ -60,7 +85,20 @@ pub(crate) struct FieldAttrs {
     pub(crate) at_user_ids: bool,
     pub(crate) at_all: bool,
     pub(crate) buttons: bool,
+    pub(crate) feed_links: bool,
     pub(crate) raw: bool,
+}
+
+impl FieldAttrs {
+    /// Whether any flag is set.
+    pub(crate) fn any(&self) -> bool {
+        self.at_mobiles
+            || self.at_user_ids
+            || self.at_all
+            || self.buttons
+            || self.feed_links
+            || self.raw
+    }
 }
 
 /// Reads every `#[dingtalk(...)]` on a struct, enum or variant.
@@ -81,14 +119,56 @@ pub(crate) fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                 });
                 return Ok(());
             }
+            if !matches!(key.as_str(), "transparent" | "crate") {
+                out.options.push((key.clone(), meta.path.span()));
+            }
             match key.as_str() {
-                // #[dingtalk(button(title = "…", url = "…"))]
+                // #[dingtalk(button(title = "…", url = "…", each = "items as item"))]
                 "button" => out.buttons.push(ButtonAttr {
                     span: meta.path.span(),
                     button: button(cx, &meta),
                 }),
-                // #[dingtalk(at_all)]
-                "at_all" => set_flag(cx, &meta, &mut out.at_all),
+                // #[dingtalk(feed_link(title = "…", message_url = "…", pic_url = "…",
+                //                      each = "items as item"))]
+                "feed_link" => out.feed_links.push(FeedLinkAttr {
+                    span: meta.path.span(),
+                    link: feed_link(cx, &meta),
+                }),
+                // #[dingtalk(transparent)]
+                "transparent" => {
+                    let mut flag = out.transparent.is_some();
+                    set_flag(cx, &meta, &mut flag);
+                    if flag {
+                        out.transparent.get_or_insert(meta.path.span());
+                    }
+                }
+                // #[dingtalk(at_all)], #[dingtalk(at_all = true | false)]
+                "at_all" => {
+                    let value = if meta.input.peek(Token![=]) {
+                        boolean(cx, &meta).map(|b| b.value)
+                    } else {
+                        let mut flag = false;
+                        set_flag(cx, &meta, &mut flag);
+                        flag.then_some(true)
+                    };
+                    if let Some(value) = value {
+                        let span = meta.path.span();
+                        set_once(cx, &meta, &mut out.at_all, Written { span, value });
+                    }
+                }
+                // #[dingtalk(at_mobiles = "13800000000,13900000000")]
+                // #[dingtalk(at_user_ids = "manager01,manager02")]
+                "at_mobiles" | "at_user_ids" => {
+                    if let Some(ids) = ids(cx, &meta) {
+                        let slot = if key == "at_mobiles" {
+                            &mut out.at_mobiles
+                        } else {
+                            &mut out.at_user_ids
+                        };
+                        let span = meta.path.span();
+                        set_once(cx, &meta, slot, Written { span, value: ids });
+                    }
+                }
                 // #[dingtalk(allow_unrendered_markdown)]
                 "allow_unrendered_markdown" => {
                     set_flag(cx, &meta, &mut out.allow_unrendered_markdown);
@@ -136,7 +216,11 @@ pub(crate) fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                     let kinds = KindName::ALL.map(|k| k.as_str());
                     let keys = kinds.iter().chain(&[
                         "button",
+                        "feed_link",
+                        "transparent",
                         "at_all",
+                        "at_mobiles",
+                        "at_user_ids",
                         "newlines",
                         "pc_slide",
                         "allow_unrendered_markdown",
@@ -170,13 +254,15 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[Attribute]) -> FieldAttrs {
                 "at_all" => &mut out.at_all,
                 // #[dingtalk(buttons)]
                 "buttons" => &mut out.buttons,
+                // #[dingtalk(feed_links)]
+                "feed_links" => &mut out.feed_links,
                 // #[dingtalk(raw)]
                 "raw" => &mut out.raw,
                 _ => {
                     unknown(
                         cx,
                         &meta,
-                        "expected `at_mobiles`, `at_user_ids`, `at_all`, `buttons` or `raw`",
+                        "expected `at_mobiles`, `at_user_ids`, `at_all`, `buttons`, `feed_links` or `raw`",
                     );
                     return Ok(());
                 }
@@ -198,6 +284,7 @@ fn keys(name: KindName) -> &'static [&'static str] {
         KindName::ActionCard => &["title", "text", "path", "orientation", "hide_avatar"],
         KindName::Text => &["content", "path"],
         KindName::Link => &["title", "text", "message_url", "pic_url"],
+        KindName::FeedCard => &[],
     }
 }
 
@@ -209,6 +296,9 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<So
         KindName::ActionCard => "action_card(title = \"…\", text = \"…\")",
         KindName::Text => "text(content = \"…\")",
         KindName::Link => "link(title = \"…\", text = \"…\", message_url = \"…\")",
+        // #[dingtalk(feed_card)]: its entries are written beside it, as an action card's
+        // buttons are.
+        KindName::FeedCard => return feed_card(cx, meta),
     };
     parenthesized(cx, meta, example)?;
     let mut title = None;
@@ -323,6 +413,7 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<So
             Some(content) => Ok(Kind::Text { content }),
             None => Err(missing(&[(false, "`content` or `path`")])),
         },
+        KindName::FeedCard => unreachable!("read by `feed_card`"),
         KindName::Link => match (inline(title), inline(text), inline(message_url)) {
             (Some(title), Some(text), Some(message_url)) => Ok(Kind::Link {
                 title,
@@ -339,40 +430,183 @@ fn kind(cx: &Ctxt, meta: &ParseNestedMeta<'_>, name: KindName) -> Result<Kind<So
     }
 }
 
-/// `button(title = "…", url = "…")`: both parts or the reported mistake.
+/// `feed_card`, or `feed_card()`: the kind takes no parts of its own.
+fn feed_card(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Result<Kind<Source>, Reported> {
+    let empty = Ok(Kind::FeedCard { links: Vec::new() });
+    if meta.input.is_empty() || meta.input.peek(Token![,]) {
+        return empty;
+    }
+    if !meta.input.peek(syn::token::Paren) {
+        skip_value(meta);
+        return Err(cx.error(
+            &meta.path,
+            "expected `feed_card`, with its entries beside it as \
+             `#[dingtalk(feed_link(title = \"…\", message_url = \"…\"))]`",
+        ));
+    }
+    let inside = |input: ParseStream<'_>| -> syn::Result<TokenStream> {
+        let content;
+        syn::parenthesized!(content in input);
+        content.parse()
+    };
+    let parts = inside(meta.input).map_err(|e| cx.push(e))?;
+    match parts.into_iter().next() {
+        None => empty,
+        Some(first) => Err(cx.error(
+            first,
+            "`feed_card` takes no parts: write its entries beside it, as \
+             `#[dingtalk(feed_link(title = \"…\", message_url = \"…\"))]`",
+        )),
+    }
+}
+
+/// `button(title = "…", url = "…", each = "…")`: both parts or the reported mistake.
 fn button(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Result<Button<Source>, Reported> {
-    parenthesized(cx, meta, "button(title = \"…\", url = \"…\")")?;
-    let mut title = None;
-    let mut url = None;
+    let example = "button(title = \"…\", url = \"…\")";
+    let ([title, url], each) = entry(cx, meta, "button", ["title", "url"], 2, example)?;
+    Ok(Button {
+        each,
+        title: Source::Inline(title.expect("required")),
+        url: Source::Inline(url.expect("required")),
+    })
+}
+
+/// `feed_link(title = "…", message_url = "…", pic_url = "…", each = "…")`: the parts, the
+/// picture optional, or the reported mistake.
+fn feed_link(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Result<FeedLink<Source>, Reported> {
+    let example = "feed_link(title = \"…\", message_url = \"…\")";
+    let keys = ["title", "message_url", "pic_url"];
+    let ([title, message_url, pic_url], each) = entry(cx, meta, "feed_link", keys, 2, example)?;
+    Ok(FeedLink {
+        each,
+        title: Source::Inline(title.expect("required")),
+        message_url: Source::Inline(message_url.expect("required")),
+        pic_url: pic_url.map(Source::Inline),
+    })
+}
+
+/// The parts of one entry of a list, `button(…)` or `feed_link(…)`: `keys` (the first
+/// `required` of them reported when missing, so that they are `Some`) and the entry's loop,
+/// `each = "items as item"`.
+fn entry<const N: usize>(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    keys: [&str; N],
+    required: usize,
+    example: &str,
+) -> Result<([Option<LitStr>; N], Option<Each>), Reported> {
+    parenthesized(cx, meta, example)?;
+    let mut parts: [Option<LitStr>; N] = std::array::from_fn(|_| None);
+    let mut each = None;
     meta.parse_nested_meta(|inner| {
-        // title = "…", url = "…"
-        let slot = if inner.path.is_ident("title") {
-            &mut title
-        } else if inner.path.is_ident("url") {
-            &mut url
-        } else {
-            unknown(cx, &inner, "`button` takes `title` and `url`");
+        let key = key(&inner);
+        // each = "items as item"
+        if key == "each" {
+            if let Some(lit) = string(cx, &inner)
+                && let Some(read) = read_each(cx, lit)
+            {
+                set_once(cx, &inner, &mut each, read);
+            }
+            return Ok(());
+        }
+        // title = "…", url = "…", message_url = "…", pic_url = "…"
+        let Some(i) = keys.iter().position(|k| *k == key) else {
+            let mut expected: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            expected.push("`each`".to_owned());
+            unknown(
+                cx,
+                &inner,
+                &format!("`{what}` takes {}", expected.join(", ")),
+            );
             return Ok(());
         };
         if let Some(lit) = string(cx, &inner) {
-            set_once(cx, &inner, slot, lit);
+            set_once(cx, &inner, &mut parts[i], lit);
         }
         Ok(())
     })
     .map_err(|e| cx.push(e))?;
-    match (title, url) {
-        (Some(title), Some(url)) => Ok(Button {
-            title: Source::Inline(title),
-            url: Source::Inline(url),
-        }),
-        (title, url) => {
-            let missing = match (title, url) {
-                (None, None) => "`title` and `url`",
-                (None, _) => "`title`",
-                _ => "`url`",
+    let missing: Vec<String> = keys[..required]
+        .iter()
+        .zip(&parts)
+        .filter(|(_, part)| part.is_none())
+        .map(|(key, _)| format!("`{key}`"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(cx.error(
+            &meta.path,
+            format!("`{what}` needs {}", list(&missing, "and")),
+        ));
+    }
+    Ok((parts, each))
+}
+
+/// `each = "items as item"`, read; a mistake reported at the literal, and the loop marked
+/// broken.
+fn read_each(cx: &Ctxt, lit: LitStr) -> Option<Each> {
+    let (iter, binding, broken) = match template::parse_each(&lit.value()) {
+        Ok((iter, binding)) => (iter, binding, None),
+        Err(message) => {
+            let message = if message.starts_with("expected") {
+                format!(
+                    "expected `each = \"items as item\"`, with a field that holds the items \
+                     and a name for each one, not `{}`",
+                    lit.value()
+                )
+            } else {
+                format!("in `each`: {message}")
             };
-            Err(cx.error(&meta.path, format!("`button` needs {missing}")))
+            let reported = cx.error(&lit, message);
+            let unread = || template::Name {
+                root: "_".to_owned(),
+                rest: Vec::new(),
+                range: 0..0,
+            };
+            (unread(), unread(), Some(reported))
         }
+    };
+    Some(Each {
+        span: lit.span(),
+        iter,
+        binding,
+        broken,
+    })
+}
+
+/// `key = "a,b"`: the ids of a static mention list, or a reported mistake.
+fn ids(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> Option<Vec<String>> {
+    let key = key(meta);
+    if !meta.input.peek(Token![=]) {
+        skip_value(meta);
+        cx.error(
+            &meta.path,
+            format!(
+                "expected `{key} = \"…\"`, the ids separated by commas; for ids known at run \
+                 time, mark a field `#[dingtalk({key})]`"
+            ),
+        );
+        return None;
+    }
+    let lit = string(cx, meta)?;
+    let text = lit.value();
+    let ids: Vec<String> = text.split(',').map(|id| id.trim().to_owned()).collect();
+    let problem = if text.trim().is_empty() {
+        Some(format!("`{key} = \"\"` mentions nobody; leave it out"))
+    } else if ids.iter().any(String::is_empty) {
+        Some(format!(
+            "`{key}` has an empty id in `\"{text}\"`: separate ids with single commas"
+        ))
+    } else {
+        let spaced = ids.iter().find(|id| id.contains(char::is_whitespace));
+        spaced.map(|id| format!("`{id}` in `{key}` holds white space: separate ids with commas"))
+    };
+    match problem {
+        Some(message) => {
+            cx.error(&lit, message);
+            None
+        }
+        None => Some(ids),
     }
 }
 

@@ -12,10 +12,11 @@ use std::collections::{BTreeSet, HashMap};
 use dingtalk_spec::markdown::{Newlines, hard_line_breaks};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
+use syn::spanned::Spanned as _;
 use syn::{Ident, LitStr};
 
-use crate::ast::{Field, Header, Input, Layout, Template, Variant};
-use crate::kind::{Kind, Orientation, Role};
+use crate::ast::{Field, Header, Input, Layout, Shape, Template, Transparent, Variant};
+use crate::kind::{Each, Kind, Orientation, Role};
 use crate::template::{self, Name, Node};
 
 /// The impl for an input with no mistake.
@@ -26,6 +27,7 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
         krate,
     } = &input.header;
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let where_clause = bounded(generics, where_clause, &input.variants);
     let uses = Uses::default();
     let body = match &input.variants[..] {
         [v] if v.ident.is_none() => {
@@ -48,8 +50,12 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
     let files: BTreeSet<String> = input
         .variants
         .iter()
-        .flat_map(|v| v.layout.kind.parts())
-        .filter_map(|(tpl, _)| tpl.file.as_ref())
+        .filter_map(|v| match &v.shape {
+            Shape::Layout(layout) => Some(layout.kind.parts()),
+            Shape::Transparent(_) => None,
+        })
+        .flatten()
+        .filter_map(|part| part.template.file.as_ref())
         .map(|path| path.display().to_string())
         .collect();
     let files = files.iter();
@@ -85,6 +91,8 @@ struct Uses {
     buttons: Cell<bool>,
     /// `message.at_all_if(field)`.
     at_all_if: Cell<bool>,
+    /// `field.dingtalk_feed_links()`.
+    feed_links: Cell<bool>,
 }
 
 impl Uses {
@@ -104,6 +112,9 @@ impl Uses {
         if self.at_all_if.get() {
             traits.push(quote!(AtAllIf as _));
         }
+        if self.feed_links.get() {
+            traits.push(quote!(FeedLinkSource as _));
+        }
         if traits.is_empty() {
             TokenStream::new()
         } else {
@@ -118,24 +129,98 @@ fn out_ident() -> Ident {
     Ident::new("__dt_out", Span::mixed_site())
 }
 
+/// The variable that holds the item of an entry's `each`.
+fn entry_item() -> Ident {
+    Ident::new("__dt_entry", Span::mixed_site())
+}
+
+/// The input's `where` clause, with `Field: Message` added for each `transparent` field whose
+/// type names a type parameter: a variant that holds a `T` is sent as `T`'s message.
+fn bounded(
+    generics: &syn::Generics,
+    where_clause: Option<&syn::WhereClause>,
+    variants: &[Variant<'_, Layout<Template>>],
+) -> TokenStream {
+    let params: Vec<&Ident> = generics.type_params().map(|p| &p.ident).collect();
+    let added: Vec<TokenStream> = variants
+        .iter()
+        .filter_map(|v| match &v.shape {
+            Shape::Transparent(Transparent { ty, .. }) if names_any(quote!(#ty), &params) => {
+                Some(quote!(#ty: __dt::Message))
+            }
+            _ => None,
+        })
+        .collect();
+    if added.is_empty() {
+        return quote!(#where_clause);
+    }
+    let written = where_clause.into_iter().flat_map(|w| w.predicates.iter());
+    quote!(where #( #written, )* #( #added, )*)
+}
+
+/// Whether `tokens` hold one of `idents`.
+fn names_any(tokens: TokenStream, idents: &[&Ident]) -> bool {
+    tokens.into_iter().any(|tree| match tree {
+        proc_macro2::TokenTree::Ident(i) => idents.contains(&&i),
+        proc_macro2::TokenTree::Group(g) => names_any(g.stream(), idents),
+        _ => false,
+    })
+}
+
+/// What a variant binds, as the fields of a pattern, and the expression that builds its payload
+/// from them.
+fn arm(v: &Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<TokenStream>, TokenStream) {
+    match &v.shape {
+        Shape::Layout(layout) => layout_arm(v, layout, uses),
+        Shape::Transparent(Transparent { member, ty }) => {
+            let inner = Ident::new("__dt_inner", Span::mixed_site());
+            // Named by the field's type, so that a type that is no message is the error's place.
+            let build =
+                quote_spanned!(ty.span()=> <#ty as __dt::Transparent>::dingtalk_payload(#inner));
+            (vec![quote!(#member: #inner)], build)
+        }
+    }
+}
+
 /// The fields a variant's layout uses, to bind, and the expression that builds its payload from
 /// them.
-fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>, TokenStream) {
-    let kind = &v.layout.kind;
+fn layout_arm(
+    v: &Variant<'_, Layout<Template>>,
+    layout: &Layout<Template>,
+    uses: &Uses,
+) -> (Vec<TokenStream>, TokenStream) {
+    let kind = &layout.kind;
     // Bind only what is used, so that no binding goes unused.
     let mut used = BTreeSet::new();
-    for (tpl, _) in kind.parts() {
-        template::visit_names(&tpl.nodes, &mut Vec::new(), &mut |name, scope| {
+    for part in kind.parts() {
+        let mut scope: Vec<&str> = part.each.iter().map(|e| e.binding.root.as_str()).collect();
+        template::visit_names(&part.template.nodes, &mut scope, &mut |name, scope| {
             if !scope.contains(&name.root.as_str()) {
-                used.insert(name.root.as_str());
+                used.insert(name.root.clone());
             }
         });
+        if let Some(each) = &part.each {
+            used.insert(each.iter.root.clone());
+        }
     }
     let bound = |f: &&Field<'_>| {
         let a = &f.attrs;
-        a.at_mobiles || a.at_user_ids || a.at_all || a.buttons || used.contains(f.name.as_str())
+        a.at_mobiles
+            || a.at_user_ids
+            || a.at_all
+            || a.buttons
+            || a.feed_links
+            || used.contains(f.name.as_str())
     };
-    let bindings = v.fields.iter().filter(bound).map(|f| f.ident).collect();
+    let bindings = v
+        .fields
+        .iter()
+        .filter(bound)
+        .map(|f| {
+            let ident = f.ident;
+            quote!(#ident)
+        })
+        .collect();
 
     let r = Renderer {
         fields: v
@@ -172,11 +257,22 @@ fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>
             mentions.push(quote_spanned!(span=> .at_all_if(#name)));
         }
     }
-    if v.options.at_all {
+    for ids in &v.options.at_mobiles {
+        let ids = &ids.value;
+        mentions.push(quote!(.at_mobiles([ #( #ids ),* ])));
+    }
+    for ids in &v.options.at_user_ids {
+        let ids = &ids.value;
+        mentions.push(quote!(.at_user_ids([ #( #ids ),* ])));
+    }
+    if v.options.at_all.as_ref().is_some_and(|a| a.value) {
         mentions.push(quote!(.at_all()));
     }
     // Every template rendered in the role `Kind::try_map` gives it: the roles are stated there.
-    let message = match kind.as_ref().map(|template, role| r.render(template, role)) {
+    let rendered = kind
+        .as_ref()
+        .map(|template, role, each| r.render(template, role, each));
+    let message = match rendered {
         Kind::Markdown { title, text } => {
             quote!(__dt::Payload::markdown(#title, #text) #( #mentions )*)
         }
@@ -201,9 +297,16 @@ fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>
                 Orientation::Horizontal => quote!(Horizontal),
                 Orientation::Vertical => quote!(Vertical),
             };
-            let statics = buttons.iter().map(|b| {
+            let written = buttons.iter().map(|b| {
                 let (t, u) = (&b.title, &b.url);
-                quote!(.button(#t, #u))
+                match &b.each {
+                    None => quote!(.button(#t, #u)),
+                    Some(each) => {
+                        let items = r.iterated(each);
+                        let item = entry_item();
+                        quote!(.buttons((#items).into_iter().map(|#item| __dt::Button::new(#t, #u))))
+                    }
+                }
             });
             let dynamic: Vec<TokenStream> = v
                 .fields
@@ -219,7 +322,37 @@ fn arm<'v>(v: &'v Variant<'_, Layout<Template>>, uses: &Uses) -> (Vec<&'v Ident>
                 __dt::Payload::action_card(#title, #text)
                     .orientation(__dt::ButtonOrientation::#orientation)
                     .hide_avatar(#hide_avatar)
-                    #( #statics )*
+                    #( #written )*
+                    #( #dynamic )*
+            }
+        }
+        Kind::FeedCard { links } => {
+            let written = links.iter().map(|l| {
+                let (t, u) = (&l.title, &l.message_url);
+                let p = l.pic_url.clone().unwrap_or_else(|| quote!(""));
+                match &l.each {
+                    None => quote!(.link(#t, #u, #p)),
+                    Some(each) => {
+                        let items = r.iterated(each);
+                        let item = entry_item();
+                        quote!(.links((#items).into_iter().map(|#item| __dt::FeedLink::new(#t, #u, #p))))
+                    }
+                }
+            });
+            let dynamic: Vec<TokenStream> = v
+                .fields
+                .iter()
+                .filter(|f| f.attrs.feed_links)
+                .map(|f| {
+                    let name = f.ident;
+                    quote_spanned!(name.span()=> .links(#name.dingtalk_feed_links()))
+                })
+                .collect();
+            uses.feed_links
+                .set(uses.feed_links.get() || !dynamic.is_empty());
+            quote! {
+                __dt::Payload::feed_card()
+                    #( #written )*
                     #( #dynamic )*
             }
         }
@@ -255,8 +388,15 @@ struct Renderer<'a> {
 type Scope = Vec<(String, Binding)>;
 
 impl Renderer<'_> {
-    /// An expression that converts into a `String`: the template rendered.
-    fn render(&self, tpl: &Template, role: Role) -> TokenStream {
+    /// A reference to what an entry's `each` iterates.
+    fn iterated(&self, each: &Each) -> TokenStream {
+        let (binding, rest) = self.resolve(&each.iter, &Vec::new());
+        Self::reference(&binding, rest, each.span)
+    }
+
+    /// An expression that converts into a `String`: the template rendered; within an entry's
+    /// `each`, with its item in scope.
+    fn render(&self, tpl: &Template, role: Role, each: Option<&Each>) -> TokenStream {
         match &tpl.nodes[..] {
             // Only an address may be empty.
             [] => return quote!(""),
@@ -274,11 +414,22 @@ impl Renderer<'_> {
         let render = quote!(__dt::Render::#new(#capacity));
         let mut position = LinkPosition::Outside;
         let mut chain = Chain::default();
+        let mut scope: Scope = each
+            .map(|each| {
+                let binding = Binding {
+                    ident: entry_item(),
+                    raw: false,
+                    path: None,
+                };
+                (each.binding.root.clone(), binding)
+            })
+            .into_iter()
+            .collect();
         self.nodes(
             &tpl.nodes,
             role,
             &tpl.lit,
-            &mut Vec::new(),
+            &mut scope,
             &mut position,
             true,
             &mut chain,

@@ -356,6 +356,11 @@ fn each(rest: &str, range: &Range<usize>) -> Result<(Name, Name), String> {
     Ok((iter, binding))
 }
 
+/// `items as item`, written alone (as in `each = "items as item"` on a button or feed link).
+pub(crate) fn parse_each(text: &str) -> Result<(Name, Name), String> {
+    each(text, &(0..text.len()))
+}
+
 /// Stands for a name that could not be read, in a section opened so parsing can go on.
 fn placeholder(range: &Range<usize>) -> Name {
     Name {

@@ -10,9 +10,9 @@ use dingtalk_spec::markdown::{code_regions, unrendered};
 use dingtalk_spec::url::{LINK_SCHEMES, opens_in_dingtalk};
 use dingtalk_spec::{MAX_BODY_BYTES, MsgType};
 
-use crate::ast::{Draft, Header, Input, Layout, Parsed, Template, Variant};
+use crate::ast::{Draft, Header, Input, Layout, Parsed, Shape, Static, Template, Variant};
 use crate::ctxt::Ctxt;
-use crate::kind::{KindName, Role, list};
+use crate::kind::{Each, KindName, Part, Role, list};
 use crate::template::{self, Name, Node, Skeleton};
 
 /// Checks every variant of a derive input.
@@ -23,19 +23,23 @@ pub(crate) fn check(cx: &Ctxt, input: &Input<'_, Draft>) {
 }
 
 fn variant(cx: &Ctxt, header: &Header<'_>, v: &Variant<'_, Draft>) {
+    // A transparent variant has no template; `ast.rs` checked its shape.
+    let Shape::Layout(draft) = &v.shape else {
+        return;
+    };
     let owner = match v.ident {
         Some(variant) => format!("variant `{}::{variant}`", header.ident),
         None => format!("`{}`", header.ident),
     };
-    if let Ok(layout) = &v.layout.layout {
+    if let Ok(layout) = &draft.layout {
         rules(cx, v, layout);
         // Every template is checked, so that a mistake in one hides none in another.
         let mut literal = 0;
-        for (part, role) in layout.kind.parts() {
-            if let Ok(tpl) = part {
-                template(cx, &owner, v, tpl, role);
+        for part in layout.kind.parts() {
+            if let Ok(tpl) = part.template {
                 literal += template::literal_len(&tpl.nodes);
             }
+            checked_part(cx, &owner, v, &part);
         }
         if literal > MAX_BODY_BYTES {
             cx.error_at(
@@ -46,18 +50,43 @@ fn variant(cx: &Ctxt, header: &Header<'_>, v: &Variant<'_, Draft>) {
                 ),
             );
         }
-    }
-    // Buttons no kind took are reported already; their templates can still hold mistakes.
-    for (button, _) in &v.layout.stray_buttons {
-        for (part, role) in button.parts() {
-            if let Ok(tpl) = part {
-                template(cx, &owner, v, tpl, role);
-            }
+        let loops = layout.kind.buttons().iter().map(|b| b.each.as_ref());
+        let loops = loops.chain(layout.kind.feed_links().iter().map(|l| l.each.as_ref()));
+        for each in loops.flatten() {
+            each_loop(cx, &owner, v, each);
         }
+    }
+    // Entries no kind took are reported already; their templates can still hold mistakes.
+    let stray = draft.stray_buttons.iter().flat_map(|(b, _)| b.parts());
+    let stray = stray.chain(draft.stray_feed_links.iter().flat_map(|(l, _)| l.parts()));
+    for part in stray {
+        checked_part(cx, &owner, v, &part);
     }
 }
 
-/// What the kind's message type allows: mentions, buttons, `pc_slide`.
+/// A part whose template could be read, checked.
+fn checked_part(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, part: &Part<'_, Parsed>) {
+    if let Ok(tpl) = part.template {
+        template(cx, owner, v, tpl, part.role, part.each.as_ref());
+    }
+}
+
+/// What an entry's `each = "items as item"` iterates is a field.
+fn each_loop(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, each: &Each) {
+    if each.broken.is_some() {
+        return;
+    }
+    let root = each.iter.root.as_str();
+    if !v.fields.iter().any(|f| f.name == root) {
+        let hint = field_hint(v, root, &[]);
+        cx.error_at(
+            each.span,
+            format!("`each` iterates no field `{root}` on {owner}{hint}"),
+        );
+    }
+}
+
+/// What the kind's message type allows: mentions, buttons, feed links, `pc_slide`.
 fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
     let name = layout.kind.name();
     let msgtype = name.msgtype();
@@ -77,6 +106,7 @@ fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
             KindName::names_where(MsgType::takes_mentions)
         )
     };
+    let is_feed_card = msgtype == MsgType::FeedCard;
     for field in &v.fields {
         if field.attrs.buttons && !msgtype.takes_buttons() {
             cx.error(
@@ -85,6 +115,12 @@ fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
                     "`#[dingtalk(buttons)]` is only for {}, not `{kind}`",
                     KindName::names_where(MsgType::takes_buttons)
                 ),
+            );
+        }
+        if field.attrs.feed_links && !is_feed_card {
+            cx.error(
+                field.ident,
+                format!("`#[dingtalk(feed_links)]` is only for `feed_card`, not `{kind}`"),
             );
         }
         if !msgtype.takes_mentions() {
@@ -102,11 +138,27 @@ fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
             }
         }
     }
-    if v.options.at_all && !msgtype.takes_mentions() {
-        cx.error_at(
-            layout.span,
-            format!("`at_all` is not for `{kind}`: {}", mentions()),
-        );
+    if !msgtype.takes_mentions() {
+        let lists = |key, list: &[Static<Vec<String>>]| {
+            list.iter()
+                .map(|m| (key, m.span, m.from_enum))
+                .collect::<Vec<_>>()
+        };
+        let at_all = v.options.at_all.iter().filter(|a| a.value);
+        let written = lists("at_mobiles", &v.options.at_mobiles)
+            .into_iter()
+            .chain(lists("at_user_ids", &v.options.at_user_ids))
+            .chain(at_all.map(|a| ("at_all", a.span, a.from_enum)));
+        for (key, span, from_enum) in written {
+            let of = match (from_enum, v.ident) {
+                (true, Some(variant)) => format!(" (the kind of variant `{variant}`)"),
+                _ => String::new(),
+            };
+            cx.error_at(
+                span,
+                format!("`{key}` is not for `{kind}`{of}: {}", mentions()),
+            );
+        }
     }
     let buttons_field = v.fields.iter().any(|f| f.attrs.buttons);
     if msgtype.takes_buttons() && layout.kind.buttons().is_empty() && !buttons_field {
@@ -116,11 +168,27 @@ fn rules(cx: &Ctxt, v: &Variant<'_, Draft>, layout: &Layout<Parsed>) {
              or a field marked `#[dingtalk(buttons)]`",
         );
     }
+    let links_field = v.fields.iter().any(|f| f.attrs.feed_links);
+    if is_feed_card && layout.kind.feed_links().is_empty() && !links_field {
+        cx.error_at(
+            layout.span,
+            "a feed card needs a link: add \
+             `#[dingtalk(feed_link(title = \"…\", message_url = \"…\", pic_url = \"…\"))]` \
+             or a field marked `#[dingtalk(feed_links)]`",
+        );
+    }
 }
 
-/// One template, by what its part needs.
-fn template(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, tpl: &Template, role: Role) {
-    names(cx, owner, v, tpl);
+/// One template, by what its part needs; `each` is the loop it stands in.
+fn template(
+    cx: &Ctxt,
+    owner: &str,
+    v: &Variant<'_, Draft>,
+    tpl: &Template,
+    role: Role,
+    each: Option<&Each>,
+) {
+    names(cx, owner, v, tpl, each);
     specs(cx, tpl);
     if tpl.nodes.is_empty() && role != Role::Url {
         cx.error(&tpl.lit, "this part is empty, and DingTalk requires it");
@@ -138,25 +206,45 @@ fn template(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, tpl: &Template, role
     }
 }
 
-/// Every name in the template is a field, or a loop variable where it stands.
-fn names(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, tpl: &Template) {
+/// Every name in the template is a field, or a loop variable where it stands (the entry's
+/// `each` among them).
+fn names(cx: &Ctxt, owner: &str, v: &Variant<'_, Draft>, tpl: &Template, each: Option<&Each>) {
+    // A loop that could not be read leaves what is in scope unknown.
+    if each.is_some_and(|e| e.broken.is_some()) {
+        return;
+    }
     let fields: Vec<&str> = v.fields.iter().map(|f| f.name.as_str()).collect();
-    template::visit_names(&tpl.nodes, &mut Vec::new(), &mut |name, scope| {
+    let mut scope: Vec<&str> = each.iter().map(|e| e.binding.root.as_str()).collect();
+    template::visit_names(&tpl.nodes, &mut scope, &mut |name, scope| {
         let root = name.root.as_str();
         if scope.contains(&root) || fields.contains(&root) {
             return;
         }
-        let candidates = fields.iter().chain(scope).copied();
-        let hint = match did_you_mean(root, candidates) {
-            Some(best) => format!("; did you mean `{best}`?"),
-            None if fields.is_empty() => "; it has no fields".to_owned(),
-            None => {
-                let fields: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
-                format!("; its fields are {}", fields.join(", "))
-            }
-        };
+        let hint = field_hint(v, root, scope);
         cx.error(&tpl.lit, format!("no field `{root}` on {owner}{hint}"));
     });
+}
+
+/// What to say after "no field `name`": the name meant, or the fields there are.
+fn field_hint(v: &Variant<'_, Draft>, name: &str, scope: &[&str]) -> String {
+    let fields: Vec<&str> = v.fields.iter().map(|f| f.name.as_str()).collect();
+    let candidates = fields.iter().chain(scope).copied();
+    let in_scope = match scope {
+        [] => String::new(),
+        [one] => format!(", and `{one}` is in scope here"),
+        names => {
+            let names: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
+            format!(", and {} are in scope here", list(&names, "and"))
+        }
+    };
+    match did_you_mean(name, candidates) {
+        Some(best) => format!("; did you mean `{best}`?"),
+        None if fields.is_empty() => format!("; it has no fields{in_scope}"),
+        None => {
+            let fields: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+            format!("; its fields are {}{in_scope}", fields.join(", "))
+        }
+    }
 }
 
 /// The candidate closest to a misspelt name, if one is close enough to be meant.

@@ -1,0 +1,11 @@
+use dingtalk_bot::Message;
+
+struct NotAMessage;
+
+#[derive(Message)]
+enum Alert {
+    #[dingtalk(transparent)]
+    Other(NotAMessage),
+}
+
+fn main() {}
