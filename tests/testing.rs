@@ -1,7 +1,8 @@
 //! What an application's own tests use, each against a sandbox over real HTTP on loopback: a
 //! robot made for the sandbox (`Sandbox::robot_builder`), waiting for what it received
 //! (`wait_for`, `next_received`), reading a message back (`Payload`'s accessors) and its exact
-//! body (`Message::to_json`).
+//! body (`Message::to_json`), and a robot configured without changing the process's
+//! environment (`Robot::from_lookup`; `from_env` and `from_env_prefixed` in a child process).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -392,4 +393,99 @@ async fn next_received_skips_what_the_history_forgot() {
     }
     assert_eq!(content(&sandbox.next_received().await), "second");
     assert_eq!(content(&sandbox.next_received().await), "third");
+}
+
+#[tokio::test]
+async fn a_robot_from_a_lookup_sends_to_the_sandbox() {
+    let sandbox = Sandbox::builder()
+        .secret("SEClookup")
+        .keywords(["deploy"])
+        .start()
+        .await
+        .unwrap();
+    let webhook = sandbox.webhook_url();
+    let robot = Robot::from_lookup(|name| match name {
+        "DINGTALK_WEBHOOK" => Some(webhook.clone()),
+        "DINGTALK_SECRET" => Some("SEClookup".to_owned()),
+        "DINGTALK_KEYWORDS" => Some("deploy，release".to_owned()),
+        _ => None,
+    })
+    .unwrap();
+    assert_eq!(robot.keywords(), ["deploy", "release"]);
+    robot.send(&Payload::text("deploy done")).await.unwrap();
+    assert_eq!(content(&sandbox.next_received().await), "deploy done");
+
+    let e = Robot::from_lookup(|_| None).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    assert!(e.to_string().contains("DINGTALK_WEBHOOK is not set"), "{e}");
+}
+
+/// Set in the child process that `robots_from_the_environment` starts.
+const CHILD: &str = "DINGTALK_TESTING_CHILD";
+
+/// `Robot::from_env` and `Robot::from_env_prefixed` read the real environment, which a test
+/// must not change (`set_var` races with every thread that reads it): this test runs
+/// `robots_from_the_environment_child` in a process of its own with the variables set, and
+/// that process sends to two sandboxes of this one over loopback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn robots_from_the_environment() {
+    let plain = Sandbox::builder()
+        .secret("SECplain")
+        .keywords(["deploy"])
+        .start()
+        .await
+        .unwrap();
+    let ops = Sandbox::builder()
+        .secret("SECops")
+        .keywords(["告警"])
+        .start()
+        .await
+        .unwrap();
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap());
+    child
+        .args(["--exact", "robots_from_the_environment_child"])
+        .args(["--ignored", "--nocapture"])
+        .env(CHILD, "1")
+        .env("DINGTALK_WEBHOOK", plain.webhook_url())
+        .env("DINGTALK_SECRET", "SECplain")
+        .env("DINGTALK_KEYWORDS", "deploy")
+        .env("OPS_DINGTALK_WEBHOOK", ops.webhook_url())
+        .env("OPS_DINGTALK_SECRET", "SECops")
+        .env("OPS_DINGTALK_KEYWORDS", "告警");
+    let output = tokio::task::spawn_blocking(move || child.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let shown = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{shown}");
+    assert!(shown.contains("1 passed"), "the child test ran: {shown}");
+    let plain_received = plain.wait_for(1, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(content(&plain_received[0]), "deploy from DINGTALK_*");
+    let ops_received = ops.wait_for(1, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(content(&ops_received[0]), "告警 from OPS_DINGTALK_*");
+}
+
+#[tokio::test]
+#[ignore = "run by `robots_from_the_environment`, in a process of its own"]
+async fn robots_from_the_environment_child() {
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let plain = Robot::from_env().unwrap();
+    assert_eq!(plain.keywords(), ["deploy"]);
+    plain
+        .send(&Payload::text("deploy from DINGTALK_*"))
+        .await
+        .unwrap();
+    // Its own secret and keywords, not those of `DINGTALK_*`, or the sandbox would refuse it.
+    let ops = Robot::from_env_prefixed("OPS").unwrap();
+    assert_eq!(ops.keywords(), ["告警"]);
+    ops.send(&Payload::text("告警 from OPS_DINGTALK_*"))
+        .await
+        .unwrap();
+    let e = Robot::from_env_prefixed("NOBODY").unwrap_err();
+    assert!(
+        e.to_string().contains("NOBODY_DINGTALK_WEBHOOK is not set"),
+        "{e}"
+    );
 }

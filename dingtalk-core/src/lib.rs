@@ -19,6 +19,7 @@
 pub mod blocking;
 mod checked;
 mod delivery;
+mod env;
 #[doc(hidden)]
 pub mod derive_support;
 mod error;

@@ -1,5 +1,5 @@
-//! The robot: the public client of one custom robot, its builder, and configuration from the
-//! environment.
+//! The robot: the public client of one custom robot, and its builder. (Configuration from
+//! the environment is in `env.rs`.)
 //!
 //! [`Robot`] checks each message once (the custom robot's rules, with its keywords) and hands
 //! it to its outbox in `delivery`, which queues, limits, retries and sends it through the
@@ -139,12 +139,6 @@ impl Robot {
         }
     }
 
-    /// A robot configured from the environment: `DINGTALK_WEBHOOK` (required),
-    /// `DINGTALK_SECRET` and `DINGTALK_KEYWORDS` (comma-separated), where set and not empty.
-    pub fn from_env() -> Result<Robot, Error> {
-        RobotBuilder::from_lookup(|name| std::env::var(name).ok())?.build()
-    }
-
     fn outbox(&self) -> &AnyOutbox<CustomRobot> {
         &self.handle.outbox
     }
@@ -252,23 +246,6 @@ impl Fallback for Robot {
 }
 
 impl RobotBuilder {
-    /// A builder from the environment, read through `lookup`.
-    pub(crate) fn from_lookup(
-        lookup: impl Fn(&str) -> Option<String>,
-    ) -> Result<RobotBuilder, Error> {
-        let set = |name| lookup(name).filter(|v| !v.trim().is_empty());
-        let webhook = set("DINGTALK_WEBHOOK")
-            .ok_or_else(|| Error::invalid_config("DINGTALK_WEBHOOK is not set"))?;
-        let mut builder = Robot::builder(webhook);
-        if let Some(secret) = set("DINGTALK_SECRET") {
-            builder = builder.secret(secret);
-        }
-        if let Some(keywords) = set("DINGTALK_KEYWORDS") {
-            builder = builder.keywords(keywords.split(KEYWORD_SEPARATORS));
-        }
-        Ok(builder)
-    }
-
     /// Signs every request with the robot's secret (the `SEC…` string of its security
     /// settings).
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
