@@ -309,10 +309,12 @@ impl RobotBuilder {
     /// ([`state_dir`](RobotBuilder::state_dir) names another). A process killed mid-way
     /// wedges no other: its places come back by themselves, one timeout and one window after
     /// it took them. A state file that is corrupt is replaced, with a warning in the log; one
-    /// that cannot be used makes the process warn and keep the limit on its own, as without
-    /// this call. Without a limit ([`no_rate_limit`](RobotBuilder::no_rate_limit)), only
-    /// throttles are shared. The file's times are the wall clock's: share no limit in tests
-    /// that pause tokio's clock.
+    /// that cannot be used (or whose lock another process has held for 5 s) makes the process
+    /// warn and keep the limit on its own, as without this call, trying the file again every
+    /// 30 s. A throttle's hold in the file lasts no longer from now than the penalty it was
+    /// set for (a day at most), whatever the clock did since. Without a limit
+    /// ([`no_rate_limit`](RobotBuilder::no_rate_limit)), only throttles are shared. The
+    /// file's times are the wall clock's: share no limit in tests that pause tokio's clock.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), dingtalk_core::Error> {

@@ -263,6 +263,17 @@ impl LocalLimiter {
         self.released.notify_waiters();
     }
 
+    /// The places taken now: how many requests are in flight, and how long each place freed
+    /// by an answer still counts. For a limiter that kept the limit in its stead for a while
+    /// and hands it back.
+    pub fn outstanding(&self) -> (usize, Vec<Duration>) {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.settle(now);
+        let returning = state.returning.iter().map(|&t| t - now).collect();
+        (state.in_flight, returning)
+    }
+
     fn hold_for(&self, penalty: Duration) {
         // A penalty too long to add holds for about 30 years.
         let now = Instant::now();

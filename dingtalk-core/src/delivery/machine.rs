@@ -5,22 +5,31 @@
 //! process lets every one of them send at once, and DingTalk throttles the robot after the
 //! 20th. Here each robot has one file, `<state dir>/limits/<sha-256 of its limit key>.json`
 //! (the key holds the access_token: only its hash is written), holding the places taken in
-//! the limit, each as `{id, returns_at_ms}`, and the throttle's end, `held_until_ms`:
+//! the limit, each as `{id, returns_at_ms}`, the throttle's end, `held_until_ms`, and how long
+//! that hold was set for, `hold_ms` (the penalty):
 //!
 //! ```json
-//! {"held_until_ms":0,"places":[{"id":8312,"returns_at_ms":1767225600000}]}
+//! {"held_until_ms":0,"hold_ms":0,"places":[{"id":8312,"returns_at_ms":1767225600000}]}
 //! ```
 //!
 //! Every change is one read-modify-write of that file under an exclusive `flock` (`fs4`),
 //! held for the few microseconds it takes and written in place, so concurrent writers never
 //! lose each other's entries, and the kernel drops the lock of a process that is killed: none
 //! can wedge the others. (One stopped while it holds the lock is waited for a few seconds;
-//! then each process keeps the limit on its own.)
+//! then each process keeps the limit on its own, and tries the file again every
+//! [`RETRY_SHARING`]. The changes it could not write meanwhile wait for the lock on one thread
+//! of its own, coalesced.)
 //!
 //! Processes share no monotonic clock, so times are wall-clock milliseconds. A place taken
 //! counts until `timeout + per` from then (the longest a request may take, then the window),
 //! so the place of a process that dies before its answer comes back by itself; its answer
 //! rewrites it to `per` from the answer. Entries are dropped once they have come back.
+//!
+//! So that no clock wedges the limit, nothing in the file counts for longer from now than it
+//! could have when it was written: a place no longer than its lease, a hold no longer than its
+//! own `hold_ms` (at most [`LONGEST_HOLD`]; at most [`UNKNOWN_HOLD`] for a file an older
+//! version wrote without it). A clock set back during a hold, or a value from a clock that ran
+//! ahead, holds for one penalty at most.
 //!
 //! Waiting never blocks the runtime: the lock is only ever tried (and retried for a couple of
 //! milliseconds on the spot, since it is held for microseconds), the file is a few hundred
@@ -32,7 +41,8 @@
 //!
 //! A file that is not our JSON is replaced with a fresh state, with a warning. A file that
 //! cannot be used at all (no permission, a directory in its way, a full disk) makes this
-//! limiter warn once and keep the limit in this process, as [`LocalLimiter`] does.
+//! limiter warn and keep the limit in this process, as [`LocalLimiter`] does, until the file
+//! can be used again (tried every [`RETRY_SHARING`]; a log line says when sharing resumes).
 
 use std::fmt;
 use std::fs::{File, OpenOptions};
@@ -64,6 +74,22 @@ const LOCK_PATIENCE: Duration = if cfg!(test) {
 } else {
     Duration::from_secs(5)
 };
+
+/// How long a process that keeps the limit on its own (the file could not be used) does so
+/// before it tries the file again.
+const RETRY_SHARING: Duration = if cfg!(test) {
+    Duration::from_millis(600)
+} else {
+    Duration::from_secs(30)
+};
+
+/// The longest a hold in the file may last from now, whatever length it says it was set for:
+/// a day, far over DingTalk's ten minutes and any sensible penalty.
+const LONGEST_HOLD: Duration = Duration::from_secs(24 * 3600);
+
+/// The longest a hold whose length the file does not tell (written by an older version) may
+/// last from now: an hour, six times DingTalk's penalty.
+const UNKNOWN_HOLD: Duration = Duration::from_secs(3600);
 
 /// The longest a waiter sleeps between two looks at the file. Places come back at times the
 /// file tells, so a waiter wakes when the next can; this bounds the cost of what it cannot
@@ -102,9 +128,62 @@ struct Shared {
     /// Until when DingTalk throttles the destination (0: no throttle).
     #[serde(default)]
     held_until_ms: u64,
+    /// How long that hold was set for: the penalty (0: no throttle, or not told).
+    #[serde(default)]
+    hold_ms: u64,
     /// The places taken and not yet back.
     #[serde(default)]
     places: Vec<Place>,
+}
+
+/// A throttle's hold: until when, and how long it was set for (0: not told).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Hold {
+    until_ms: u64,
+    length_ms: u64,
+}
+
+impl Hold {
+    /// A hold of `length` from `now`.
+    fn new(now: u64, length: Duration) -> Hold {
+        let length_ms = millis(length);
+        Hold {
+            until_ms: now.saturating_add(length_ms),
+            length_ms,
+        }
+    }
+
+    /// Its end, brought within its length from `now`: a hold was set at the latest now, so
+    /// it cannot end later than its length from now but for a clock set back since (or a
+    /// value from a clock that ran ahead). A length it does not tell counts as
+    /// [`UNKNOWN_HOLD`], and none counts as more than [`LONGEST_HOLD`].
+    fn until(self, now: u64) -> u64 {
+        let longest = match self.length_ms {
+            0 => millis(UNKNOWN_HOLD),
+            length => length.min(millis(LONGEST_HOLD)),
+        };
+        self.until_ms.min(now.saturating_add(longest))
+    }
+
+    /// The later-ending of itself and `other`, as each ends from `now`.
+    fn merge(&mut self, other: Hold, now: u64) {
+        if other.until(now) > self.until(now) {
+            *self = other;
+        }
+    }
+
+    /// Itself brought within its length from `now`, or none if it is over.
+    fn settled(self, now: u64) -> Hold {
+        let until_ms = self.until(now);
+        if until_ms <= now {
+            Hold::default()
+        } else {
+            Hold {
+                until_ms,
+                length_ms: self.length_ms,
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -116,27 +195,41 @@ struct Place {
 impl Shared {
     /// Forgets what is over by `now`. A return further ahead than one `lease` (the longest any
     /// place of ours counts) can only come from a clock set back since it was written: it is
-    /// brought within a lease, so that no clock change wedges the limit for longer.
+    /// brought within a lease, so that no clock change wedges the limit for longer; a hold
+    /// likewise within its length ([`Hold::until`]).
     fn settle(&mut self, now: u64, lease: u64) {
         let latest = now.saturating_add(lease);
         self.places.retain_mut(|place| {
             place.returns_at_ms = place.returns_at_ms.min(latest);
             place.returns_at_ms > now
         });
+        self.set_hold(self.hold().settled(now));
+    }
+
+    fn hold(&self) -> Hold {
+        Hold {
+            until_ms: self.held_until_ms,
+            length_ms: self.hold_ms,
+        }
+    }
+
+    fn set_hold(&mut self, hold: Hold) {
+        self.held_until_ms = hold.until_ms;
+        self.hold_ms = hold.length_ms;
     }
 }
 
 /// A change that [`MachineLimiter::release`] and [`MachineLimiter::hold`] make.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Change {
     /// The place `id` comes back at `returns_at_ms`.
     Release { id: u64, returns_at_ms: u64 },
-    /// Nothing is sent before `until_ms`.
-    Hold { until_ms: u64 },
+    /// Nothing is sent before the hold ends.
+    Hold(Hold),
 }
 
 impl Change {
-    fn apply(self, shared: &mut Shared) {
+    fn apply(self, shared: &mut Shared, now: u64) {
         match self {
             Change::Release { id, returns_at_ms } => {
                 match shared.places.iter_mut().find(|p| p.id == id) {
@@ -145,10 +238,49 @@ impl Change {
                     None => shared.places.push(Place { id, returns_at_ms }),
                 }
             }
-            Change::Hold { until_ms } => {
-                shared.held_until_ms = shared.held_until_ms.max(until_ms);
+            Change::Hold(hold) => {
+                let mut held = shared.hold();
+                held.merge(hold, now);
+                shared.set_hold(held);
             }
         }
+    }
+}
+
+/// The changes that could not be made at once (another process held the lock), waiting for
+/// the one thread that writes them.
+#[derive(Debug, Default)]
+struct Backlog {
+    /// Coalesced: one release per place (the latest), one hold (the later-ending).
+    changes: Vec<Change>,
+    /// Whether a thread is writing them.
+    writing: bool,
+    /// Threads started so far.
+    writers: usize,
+}
+
+impl Backlog {
+    fn add(&mut self, change: Change) {
+        for queued in &mut self.changes {
+            match (queued, change) {
+                (
+                    Change::Release { id, returns_at_ms },
+                    Change::Release {
+                        id: new_id,
+                        returns_at_ms: new_return,
+                    },
+                ) if *id == new_id => {
+                    *returns_at_ms = new_return;
+                    return;
+                }
+                (Change::Hold(hold), Change::Hold(new_hold)) => {
+                    hold.merge(new_hold, now_ms());
+                    return;
+                }
+                _ => {}
+            }
+        }
+        self.changes.push(change);
     }
 }
 
@@ -298,6 +430,8 @@ pub(crate) struct MachineLimiter {
     /// they came.
     turn: tokio::sync::Mutex<()>,
     local: Mutex<Local>,
+    /// The changes waiting for the lock.
+    backlog: Arc<Mutex<Backlog>>,
 }
 
 /// What this process knows without reading the file.
@@ -305,10 +439,23 @@ pub(crate) struct MachineLimiter {
 struct Local {
     /// When each place the file held at the last look comes back.
     returns: Vec<u64>,
-    /// The throttle's end: the file's at the last look, or this process's own if later.
-    held_until_ms: u64,
-    /// Set once the file cannot be used: the limit is kept here from then on.
+    /// The throttle: the file's at the last look, or this process's own if it ends later.
+    hold: Hold,
+    /// Made the first time the file cannot be used: the limit is kept here while it cannot
+    /// (and the places it let through are given back to it).
     fallback: Option<Arc<LocalLimiter>>,
+    /// While the limit is kept by `fallback`: when to try the file again.
+    retry_at: Option<std::time::Instant>,
+}
+
+/// Whether the file is used, as [`MachineLimiter::sharing`] tells.
+enum Sharing {
+    /// The file is used.
+    Shared,
+    /// The file could not be used: this process keeps the limit, with this limiter.
+    Alone(Arc<LocalLimiter>),
+    /// As `Alone`, and it is time to try the file again.
+    Retry(Arc<LocalLimiter>),
 }
 
 impl MachineLimiter {
@@ -331,6 +478,7 @@ impl MachineLimiter {
             wait_through_holds,
             turn: tokio::sync::Mutex::new(()),
             local: Mutex::new(Local::default()),
+            backlog: Arc::default(),
         }
     }
 
@@ -338,29 +486,74 @@ impl MachineLimiter {
         self.local.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The limiter that keeps the limit while the file cannot be used, if it cannot now.
     fn fallback(&self) -> Option<Arc<LocalLimiter>> {
-        self.local().fallback.clone()
+        match self.sharing() {
+            Sharing::Shared => None,
+            Sharing::Alone(fallback) | Sharing::Retry(fallback) => Some(fallback),
+        }
     }
 
-    /// The file cannot be used: say so once, and keep the limit in this process from now on.
+    fn sharing(&self) -> Sharing {
+        let local = self.local();
+        match (&local.fallback, local.retry_at) {
+            (Some(fallback), Some(at)) if std::time::Instant::now() < at => {
+                Sharing::Alone(Arc::clone(fallback))
+            }
+            (Some(fallback), Some(_)) => Sharing::Retry(Arc::clone(fallback)),
+            _ => Sharing::Shared,
+        }
+    }
+
+    /// The file cannot be used: say so (once until it can again), and keep the limit in this
+    /// process for [`RETRY_SHARING`].
     fn fall_back(&self, error: &io::Error) -> Arc<LocalLimiter> {
         let mut local = self.local();
-        if let Some(fallback) = &local.fallback {
-            return Arc::clone(fallback);
+        let retry_at = std::time::Instant::now() + RETRY_SHARING;
+        if local.retry_at.replace(retry_at).is_some() {
+            tracing::debug!(
+                path = %self.path.display(),
+                %error,
+                "the shared rate-limit state still cannot be used: this process keeps the robot's limit on its own a while longer"
+            );
+        } else {
+            tracing::warn!(
+                path = %self.path.display(),
+                %error,
+                retry_in = ?RETRY_SHARING,
+                "cannot use the shared rate-limit state: this process keeps the robot's limit on its own"
+            );
         }
-        tracing::warn!(
-            path = %self.path.display(),
-            %error,
-            "cannot use the shared rate-limit state: this process keeps the robot's limit on its own"
+        let fallback = Arc::clone(
+            local
+                .fallback
+                .get_or_insert_with(|| LocalLimiter::shared(&self.key, self.limit)),
         );
-        let fallback = LocalLimiter::shared(&self.key, self.limit);
         // What this process was told of a throttle still holds.
-        let held = self.held_for(&local, now_ms());
+        let held = self.held_for_at(&local, now_ms());
         if !held.is_zero() {
             fallback.hold(held);
         }
-        local.fallback = Some(Arc::clone(&fallback));
         fallback
+    }
+
+    /// The file can be used again: what `fallback` let through, and the throttle it holds,
+    /// count in the file from now on (`shared` is the file's state at `now`).
+    fn hand_back(&self, fallback: &LocalLimiter, shared: &mut Shared, now: u64) {
+        let (in_flight, returning) = fallback.outstanding();
+        let returns = std::iter::repeat_n(now.saturating_add(self.lease_ms), in_flight)
+            .chain(returning.into_iter().map(|d| now.saturating_add(millis(d))));
+        for returns_at_ms in returns {
+            // Their slots are given back to the fallback: these places lapse by themselves.
+            shared.places.push(Place {
+                id: fresh_id(&shared.places),
+                returns_at_ms,
+            });
+        }
+        let held = fallback.held_for();
+        if !held.is_zero() {
+            Change::Hold(Hold::new(now, held)).apply(shared, now);
+        }
     }
 
     /// One read-modify-write of the file; what this process knows is updated from it.
@@ -370,20 +563,23 @@ impl MachineLimiter {
         change: impl FnOnce(&mut Shared, u64) -> T,
     ) -> Result<T, Trouble> {
         let (decided, shared) = update(&self.path, self.lease_ms, locking, change)?;
+        let now = now_ms();
         let mut local = self.local();
         local.returns = shared.places.iter().map(|p| p.returns_at_ms).collect();
-        local.held_until_ms = local.held_until_ms.max(shared.held_until_ms);
+        let mut hold = local.hold.settled(now);
+        hold.merge(shared.hold(), now);
+        local.hold = hold;
         Ok(decided)
     }
 
     /// How long a throttle still holds at `now`, as far as this process knows.
-    fn held_for(&self, local: &Local, now: u64) -> Duration {
-        Duration::from_millis(local.held_until_ms.saturating_sub(now))
+    fn held_for_at(&self, local: &Local, now: u64) -> Duration {
+        Duration::from_millis(local.hold.until(now).saturating_sub(now))
     }
 
     /// Takes a place if one is free and no throttle holds; else says when to look again.
-    fn try_take(&self, shared: &mut Shared, now: u64, own_hold: u64) -> Look {
-        let held_until = shared.held_until_ms.max(own_hold);
+    fn try_take(&self, shared: &mut Shared, now: u64, own_hold: Hold) -> Look {
+        let held_until = shared.held_until_ms.max(own_hold.until(now));
         if held_until > now {
             return Look::Held { until: held_until };
         }
@@ -391,13 +587,7 @@ impl MachineLimiter {
             return Look::Took(0);
         };
         if shared.places.len() < limit.max as usize {
-            let id = loop {
-                // 0 is the place of a limiter that only counts.
-                let id = fastrand::u64(1..);
-                if shared.places.iter().all(|p| p.id != id) {
-                    break id;
-                }
-            };
+            let id = fresh_id(&shared.places);
             shared.places.push(Place {
                 id,
                 returns_at_ms: now.saturating_add(self.lease_ms),
@@ -423,13 +613,41 @@ impl MachineLimiter {
         let mut backoff = Duration::from_millis(1);
         let mut busy_since = None;
         loop {
-            if let Some(fallback) = self.fallback() {
-                return fallback.acquire().await;
-            }
-            let own_hold = self.local().held_until_ms;
+            let retrying = match self.sharing() {
+                Sharing::Shared => None,
+                Sharing::Alone(fallback) => return fallback.acquire().await,
+                Sharing::Retry(fallback) => Some(fallback),
+            };
+            let own_hold = self.local().hold;
             let look = self.update(Locking::Try, |shared, now| {
+                if let Some(fallback) = &retrying {
+                    self.hand_back(fallback, shared, now);
+                }
                 (self.try_take(shared, now, own_hold), now)
             });
+            if let Some(fallback) = retrying {
+                match &look {
+                    Ok(_) => {
+                        self.local().retry_at = None;
+                        tracing::info!(
+                            path = %self.path.display(),
+                            "the shared rate-limit state can be used again: this process shares the robot's limit again"
+                        );
+                    }
+                    // Still busy, or still unusable: on its own a while longer, at once.
+                    Err(Trouble::Busy) => {
+                        self.fall_back(&io::Error::new(
+                            io::ErrorKind::WouldBlock,
+                            "another process still holds its lock",
+                        ));
+                        return fallback.acquire().await;
+                    }
+                    Err(Trouble::Io(e)) => {
+                        self.fall_back(e);
+                        return fallback.acquire().await;
+                    }
+                }
+            }
             let (until, now) = match look {
                 Ok((Look::Took(id), _)) => return Ok(Slot::new(id)),
                 Ok((Look::Held { until }, now)) if !self.wait_through_holds => {
@@ -465,32 +683,71 @@ impl MachineLimiter {
     }
 
     /// Makes `change` to the file now, or, if another process holds the lock longer than a
-    /// moment, on a thread of its own: never waits.
+    /// moment, on a thread of its own: never waits. One such thread at a time writes every
+    /// change made meanwhile, coalesced.
     fn change(&self, change: Change) {
-        match self.update(Locking::Try, |shared, _| change.apply(shared)) {
+        match self.update(Locking::Try, |shared, now| change.apply(shared, now)) {
             Ok(()) => {}
-            Err(Trouble::Busy) => {
-                // The lock is held (a process stopped while holding it, say). Should this
-                // process end first, a place still comes back at its lease's end, and a hold
-                // still holds here.
-                let (path, lease) = (self.path.clone(), self.lease_ms);
-                let spawned = std::thread::Builder::new()
-                    .name("dingtalk-limit".into())
-                    .spawn(move || {
-                        if let Err(Trouble::Io(error)) =
-                            update(&path, lease, Locking::Block, |shared, _| {
-                                change.apply(shared)
-                            })
-                        {
-                            tracing::warn!(path = %path.display(), %error, "the shared rate-limit state could not be written");
-                        }
-                    });
-                if let Err(error) = spawned {
-                    tracing::warn!(%error, "the shared rate-limit state could not be written");
-                }
-            }
+            Err(Trouble::Busy) => self.change_later(change),
             // The in-process limiter takes over, with this process's hold.
             Err(Trouble::Io(e)) => drop(self.fall_back(&e)),
+        }
+    }
+
+    /// The lock is held (a process stopped while holding it, say): `change` waits for it on
+    /// the writing thread, started unless one is running. Should this process end first, a
+    /// place still comes back at its lease's end, and a hold still holds here.
+    fn change_later(&self, change: Change) {
+        let mut backlog = lock_backlog(&self.backlog);
+        backlog.add(change);
+        if backlog.writing {
+            return;
+        }
+        backlog.writing = true;
+        backlog.writers += 1;
+        drop(backlog);
+        let (path, lease, queued) = (self.path.clone(), self.lease_ms, Arc::clone(&self.backlog));
+        let spawned = std::thread::Builder::new()
+            .name("dingtalk-limit".into())
+            .spawn(move || {
+                loop {
+                    let changes = {
+                        let mut backlog = lock_backlog(&queued);
+                        if backlog.changes.is_empty() {
+                            backlog.writing = false;
+                            return;
+                        }
+                        std::mem::take(&mut backlog.changes)
+                    };
+                    let written = update(&path, lease, Locking::Block, |shared, now| {
+                        for change in changes {
+                            change.apply(shared, now);
+                        }
+                    });
+                    if let Err(Trouble::Io(error)) = written {
+                        tracing::warn!(path = %path.display(), %error, "the shared rate-limit state could not be written");
+                    }
+                }
+            });
+        if let Err(error) = spawned {
+            // Tried again with the next change.
+            lock_backlog(&self.backlog).writing = false;
+            tracing::warn!(%error, "the shared rate-limit state could not be written");
+        }
+    }
+}
+
+fn lock_backlog(backlog: &Mutex<Backlog>) -> MutexGuard<'_, Backlog> {
+    backlog.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An id no place in `places` has. (0 is the place of a limiter that only counts, and of the
+/// in-process limiter that keeps the limit while the file cannot be used.)
+fn fresh_id(places: &[Place]) -> u64 {
+    loop {
+        let id = fastrand::u64(1..);
+        if places.iter().all(|p| p.id != id) {
+            return id;
         }
     }
 }
@@ -511,8 +768,14 @@ impl Limiter for MachineLimiter {
     }
 
     fn release(&self, slot: Slot) {
-        if let Some(fallback) = self.fallback() {
-            return fallback.release(slot);
+        // A place the in-process limiter let through (while the file could not be used) is
+        // given back to it, even once the file is used again.
+        if slot.id() == 0 {
+            let fallback = self.local().fallback.clone();
+            if let Some(fallback) = fallback {
+                fallback.release(slot);
+            }
+            return;
         }
         let (id, Some(limit)) = (slot.id(), self.limit) else {
             return;
@@ -522,16 +785,17 @@ impl Limiter for MachineLimiter {
     }
 
     fn hold(&self, penalty: Duration) {
-        if let Some(fallback) = self.fallback() {
-            return fallback.hold(penalty);
-        }
-        let until_ms = now_ms_up().saturating_add(millis(penalty));
+        let hold = Hold::new(now_ms_up(), penalty);
         // This process's senders hold now, whatever becomes of the write.
         {
             let mut local = self.local();
-            local.held_until_ms = local.held_until_ms.max(until_ms);
+            let now = now_ms();
+            local.hold.merge(hold, now);
         }
-        self.change(Change::Hold { until_ms });
+        if let Some(fallback) = self.fallback() {
+            return fallback.hold(penalty);
+        }
+        self.change(Change::Hold(hold));
     }
 
     fn available(&self) -> usize {
@@ -540,7 +804,7 @@ impl Limiter for MachineLimiter {
         }
         let now = now_ms();
         let local = self.local();
-        if local.held_until_ms > now {
+        if local.hold.until(now) > now {
             return 0;
         }
         match self.limit {
@@ -556,7 +820,7 @@ impl Limiter for MachineLimiter {
         if let Some(fallback) = self.fallback() {
             return fallback.held_for();
         }
-        Duration::from_millis(self.local().held_until_ms.saturating_sub(now_ms()))
+        self.held_for_at(&self.local(), now_ms())
     }
 }
 
@@ -738,6 +1002,182 @@ mod tests {
         let _slot = a.acquire().await.unwrap();
         at_least(again.elapsed(), 290);
         drop(stuck);
+    }
+
+    #[test]
+    fn a_hold_never_lasts_longer_from_now_than_it_was_set_for() {
+        let now = 1_767_225_600_000;
+        let day = millis(Duration::from_secs(24 * 3600));
+        let settled = |held_until_ms: u64, hold_ms: u64| {
+            let mut shared = Shared {
+                held_until_ms,
+                hold_ms,
+                places: Vec::new(),
+            };
+            shared.settle(now, 1_000);
+            (shared.held_until_ms, shared.hold_ms)
+        };
+        // Written at `now` for 10 minutes: kept.
+        assert_eq!(settled(now + 600_000, 600_000), (now + 600_000, 600_000));
+        // Written for 10 minutes by a clock a day ahead, or set back since: 10 minutes.
+        assert_eq!(settled(now + day, 600_000), (now + 600_000, 600_000));
+        // Of a length the file does not tell (an older version's): an hour at most.
+        assert_eq!(settled(now + 10 * day, 0).0, now + 3_600_000);
+        // A length past reason: a day at most.
+        assert_eq!(settled(u64::MAX, u64::MAX).0, now + day);
+        // Over: forgotten.
+        assert_eq!(settled(now - 1, 600_000), (0, 0));
+        // Of two holds, the one that ends later, each within its length, wins.
+        let mut hold = Hold::new(now, Duration::from_secs(600));
+        hold.merge(
+            Hold {
+                until_ms: now + day,
+                length_ms: 60_000,
+            },
+            now,
+        );
+        assert_eq!(hold, Hold::new(now, Duration::from_secs(600)));
+    }
+
+    #[tokio::test]
+    async fn a_hold_from_a_clock_set_back_holds_for_its_penalty_not_until_then() {
+        let dir = state_dir("hold-ahead");
+        let path = state_file(&dir, &key("hold-ahead"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // A 300 ms hold written by a clock a day ahead (or the clock was set back a day
+        // since): it holds for 300 ms from now, not for a day.
+        let day = millis(Duration::from_secs(24 * 3600));
+        std::fs::write(
+            &path,
+            format!(
+                r#"{{"held_until_ms":{},"hold_ms":300,"places":[]}}"#,
+                now_ms() + day
+            ),
+        )
+        .unwrap();
+        let a = limiter(&dir, "hold-ahead", 5, 100);
+        let start = Instant::now();
+        let _place = a.acquire().await.unwrap();
+        let elapsed = start.elapsed();
+        assert!(
+            elapsed < Duration::from_secs(2),
+            "held for {elapsed:?}: the clock's jump counted"
+        );
+        // A far hold in a file an older version wrote (no length): an hour at most, and the
+        // file says so.
+        std::fs::write(
+            &path,
+            format!(r#"{{"held_until_ms":{},"places":[]}}"#, now_ms() + 10 * day),
+        )
+        .unwrap();
+        let b = MachineLimiter::new(&dir, &key("hold-ahead"), None, TIMEOUT, false);
+        let e = b.acquire().await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::RateLimited);
+        assert!(b.held_for() <= UNKNOWN_HOLD, "{:?}", b.held_for());
+        assert!(b.held_for() > UNKNOWN_HOLD - Duration::from_secs(60));
+        assert!(file_state(&dir, "hold-ahead").held_until_ms <= now_ms() + millis(UNKNOWN_HOLD));
+        // This process's own hold, as the clock goes back, is brought within its length too.
+        let c = limiter(&dir, "hold-ahead-own", 5, 100);
+        c.hold(Duration::from_millis(300));
+        c.local().hold.until_ms += day;
+        assert!(
+            c.held_for() <= Duration::from_millis(300),
+            "{:?}",
+            c.held_for()
+        );
+        let start = Instant::now();
+        let _place = c.acquire().await.unwrap();
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    #[tokio::test]
+    async fn after_a_lock_held_too_long_the_file_is_shared_again_once_it_is_free() {
+        let dir = state_dir("resume");
+        let path = state_file(&dir, &key("resume"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // A process stopped while it held the lock.
+        let stuck = File::create(&path).unwrap();
+        fs4::FileExt::lock(&stuck).unwrap();
+        // A window longer than the wait below: what it lets through still counts after it.
+        let a = limiter(&dir, "resume", 3, 2_000);
+        let alone = a.acquire().await.unwrap();
+        let fell_back = Instant::now();
+        assert!(a.fallback().is_some());
+        a.release(alone);
+        // The stopped process goes on.
+        drop(stuck);
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "",
+            "not tried before it is due"
+        );
+        tokio::time::sleep(RETRY_SHARING).await;
+        let shared = a.acquire().await.unwrap();
+        assert!(fell_back.elapsed() < RETRY_SHARING + Duration::from_millis(500));
+        assert!(a.fallback().is_none(), "sharing resumed");
+        // The place it took on its own still counts, in the file now, beside the new one.
+        let state = file_state(&dir, "resume");
+        assert_eq!(state.places.len(), 2, "{state:?}");
+        assert!(state.places.iter().all(|p| p.id != 0));
+        let b = limiter(&dir, "resume", 3, 2_000);
+        let _third = b.acquire().await.unwrap();
+        assert_eq!(b.available(), 0, "b counts a's places");
+        a.release(shared);
+        assert_eq!(file_state(&dir, "resume").places.len(), 3);
+    }
+
+    #[tokio::test]
+    async fn changes_made_while_the_lock_is_held_wait_on_one_thread_and_all_land() {
+        let dir = state_dir("backlog");
+        let path = state_file(&dir, &key("backlog"));
+        let a = limiter(&dir, "backlog", 5, 300);
+        let mut slots = Vec::new();
+        for _ in 0..5 {
+            slots.push(a.acquire().await.unwrap());
+        }
+        let ids: Vec<u64> = slots.iter().map(Slot::id).collect();
+        let stuck = File::open(&path).unwrap();
+        fs4::FileExt::lock(&stuck).unwrap();
+        for slot in slots {
+            a.release(slot);
+        }
+        a.hold(Duration::from_millis(400));
+        a.hold(Duration::from_millis(200));
+        {
+            let backlog = lock_backlog(&a.backlog);
+            assert_eq!(backlog.writers, 1, "one thread writes them all");
+            // The thread may have taken the first already; the two holds are one.
+            let holds = backlog
+                .changes
+                .iter()
+                .filter(|c| matches!(c, Change::Hold(_)))
+                .count();
+            assert_eq!(holds, 1, "{:?}", backlog.changes);
+            assert!(
+                (5..=6).contains(&backlog.changes.len()),
+                "{:?}",
+                backlog.changes
+            );
+        }
+        let released = now_ms();
+        drop(stuck);
+        let until = Instant::now() + Duration::from_secs(2);
+        while lock_backlog(&a.backlog).writing {
+            assert!(Instant::now() < until, "the changes were not written");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let state = file_state(&dir, "backlog");
+        assert_eq!(state.places.len(), 5);
+        for place in &state.places {
+            assert!(ids.contains(&place.id));
+            // Given back: a window from the answer, not a lease from the taking.
+            assert!(place.returns_at_ms <= released + 300 + 5, "{state:?}");
+        }
+        assert!(state.held_until_ms >= released + 390, "{state:?}");
+        assert_eq!(state.hold_ms, 400);
+        // The next change is made at once again.
+        a.hold(Duration::from_millis(1));
+        assert_eq!(lock_backlog(&a.backlog).writers, 1);
     }
 
     #[tokio::test]
