@@ -509,18 +509,37 @@ fn a_malformed_redis_url_is_a_configuration_error_and_no_password_is_shown() {
         assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{url}: {e}");
         assert!(!e.to_string().contains("hunter2"), "{e}");
     }
-    let builder = Robot::builder(webhook).redis("redis://:hunter2@127.0.0.1:1");
-    let shown = format!("{builder:?}");
-    assert!(
-        !shown.contains("hunter2") && shown.contains("***"),
-        "{shown}"
-    );
-    let robot = builder.build().unwrap();
-    let shown = format!("{robot:?}");
-    assert!(
-        !shown.contains("hunter2") && shown.contains("***"),
-        "{shown}"
-    );
+    // The client reads a unix socket's credentials from the query.
+    for url in [
+        "redis+unix:///tmp/dingtalk-no-such.sock?pass=hunter2&db=not-a-number",
+        "unix:///tmp/dingtalk-no-such.sock?user=ops&pass=hunter2&protocol=9",
+    ] {
+        let builder = Robot::builder(webhook).redis(url);
+        let shown = format!("{builder:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        let e = builder.build().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{url}: {e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(!format!("{e:?}").contains("hunter2"), "{e:?}");
+    }
+    for url in [
+        "redis://:hunter2@127.0.0.1:1",
+        "redis+unix:///tmp/dingtalk-no-such.sock?user=ops&pass=hunter2",
+        "redis+unix:///tmp/dingtalk-no-such.sock?db=1&pass=hunter2",
+    ] {
+        let builder = Robot::builder(webhook).redis(url);
+        let shown = format!("{builder:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("***"),
+            "{shown}"
+        );
+        let robot = builder.build().unwrap();
+        let shown = format!("{robot:?}");
+        assert!(
+            !shown.contains("hunter2") && shown.contains("***"),
+            "{shown}"
+        );
+    }
     let e = Robot::builder(webhook)
         .redis("redis://127.0.0.1:1")
         .throttle_penalty(Duration::ZERO)
@@ -543,6 +562,15 @@ async fn an_unreachable_redis_fails_a_post_with_a_typed_error() {
     let e = robot.post(&Payload::text("x")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
     assert!(e.is_retryable());
+    // It says why, as the client told it.
+    let shown = e.to_string();
+    let cause = std::error::Error::source(&e).unwrap().to_string();
+    assert!(
+        shown.starts_with("the robot's shared store (Redis) could not ") && shown.ends_with(&cause),
+        "{shown}"
+    );
+    assert!(!cause.is_empty());
+    println!("{shown}");
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
@@ -550,4 +578,69 @@ async fn an_unreachable_redis_fails_a_post_with_a_typed_error() {
     );
     let e = robot.flush(Duration::from_secs(1)).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_redis_refuses_are_a_configuration_error_that_never_shows_the_password() {
+    let redis = match RedisServer::own_with_password("secret1") {
+        Ok(redis) => redis,
+        Err(e) => {
+            eprintln!("skipped: this test needs a Redis of its own that requires a password: {e}");
+            return;
+        }
+    };
+    let port = redis.port();
+    let sandbox = sandbox().await;
+    for (url, password) in [
+        (
+            format!("redis://:hunter2wrong@127.0.0.1:{port}"),
+            Some("hunter2wrong"),
+        ),
+        (
+            format!("redis://default:hunter2wrong@127.0.0.1:{port}"),
+            Some("hunter2wrong"),
+        ),
+        // No password where one is needed.
+        (format!("redis://127.0.0.1:{port}"), None),
+    ] {
+        let robot = robot(&sandbox.webhook_url(), &url).build().unwrap();
+        let started = Instant::now();
+        let e = robot.post(&Payload::text("refused")).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
+        assert!(!e.is_retryable());
+        let shown = e.to_string();
+        println!("{shown}");
+        assert!(
+            shown.contains("the Redis credentials are refused"),
+            "{shown}"
+        );
+        // The client's own words follow: `WRONGPASS …`, `NOAUTH …`.
+        assert!(
+            shown.contains("WRONGPASS") || shown.contains("NOAUTH"),
+            "{shown}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        if let Some(password) = password {
+            let debug = format!("{e:?}");
+            let source = std::error::Error::source(&e).unwrap().to_string();
+            for text in [&shown, &debug, &source, &format!("{robot:?}")] {
+                assert!(!text.contains(password), "{text}");
+                assert!(!text.contains("secret1"), "{text}");
+            }
+        }
+    }
+    // The right password works.
+    let robot = robot(
+        &sandbox.webhook_url(),
+        &format!("redis://:secret1@127.0.0.1:{port}"),
+    )
+    .build()
+    .unwrap();
+    let receipt = robot.send(&Payload::text("let in")).await.unwrap();
+    assert_eq!(receipt.errmsg(), "ok");
+    assert_eq!(texts_once_each(&sandbox), ["let in"]);
 }

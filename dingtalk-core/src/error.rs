@@ -63,6 +63,11 @@ pub enum ErrorKind {
     /// The store that keeps the robot's shared queue and limits (Redis, with
     /// `RobotBuilder::redis`) could not be reached or failed: the message was not queued.
     /// Retryable: once the store is back, what it already holds is delivered.
+    ///
+    /// Also the outcome of a queued message that is no longer in the store, with no outcome
+    /// kept for it (evicted under memory pressure, or deleted: a `FLUSHALL`): whether it was
+    /// delivered is unknown. (Credentials the store refuses are
+    /// [`InvalidConfig`](Self::InvalidConfig), which sending again cannot mend.)
     StoreUnavailable,
 }
 
@@ -81,6 +86,10 @@ struct Inner {
     errcode: Option<i64>,
     errmsg: Option<String>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    /// Made by the shared store's client: a failure of the store, whatever its kind (its
+    /// credentials refused are `InvalidConfig`), which delivery treats as the store out of
+    /// reach: nothing is sent, and the message stays in the store.
+    from_store: bool,
 }
 
 impl Error {
@@ -92,6 +101,7 @@ impl Error {
                 errcode: None,
                 errmsg: None,
                 source: None,
+                from_store: false,
             }),
         }
     }
@@ -116,18 +126,71 @@ impl Error {
     }
 
     /// The shared store (Redis) could not be reached, or failed, while doing `what`. `cause`
-    /// is the store client's error: it names the store's address, never its password.
+    /// is the store client's error, told after the message (a refused connection, a timeout,
+    /// what Redis answered): it names the store's address at most, never its password.
+    ///
+    /// A Redis error that refuses the client's credentials or permissions (`WRONGPASS`,
+    /// `NOAUTH`, `NOPERM`) makes a [`store_refused`](Error::store_refused) error instead,
+    /// wherever it is made: no retry mends it.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn store_unavailable(
         what: &str,
         cause: impl StdError + Send + Sync + 'static,
     ) -> Error {
+        #[cfg(feature = "redis")]
+        if (&cause as &dyn std::any::Any)
+            .downcast_ref::<redis::RedisError>()
+            .is_some_and(is_refusal)
+        {
+            return Error::store_refused(what, cause);
+        }
         let mut e = Error::new(
             ErrorKind::StoreUnavailable,
-            format!("the robot's shared store (Redis) could not {what}"),
+            format!("the robot's shared store (Redis) could not {what}: {cause}"),
         );
-        e.inner_mut().source = Some(Arc::new(cause));
+        let inner = e.inner_mut();
+        inner.source = Some(Arc::new(cause));
+        inner.from_store = true;
         e
+    }
+
+    /// The shared store (Redis) refused the robot's credentials (or the user they name may
+    /// not run what the robot needs) while it tried to `what`: a configuration error, which
+    /// trying again does not mend. `cause` is the store client's error (`WRONGPASS …`,
+    /// `NOAUTH …`, `NOPERM …`), which never quotes the password.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn store_refused(what: &str, cause: impl StdError + Send + Sync + 'static) -> Error {
+        let mut e = Error::new(
+            ErrorKind::InvalidConfig,
+            format!(
+                "the Redis credentials are refused (could not {what}): check the user and password in the Redis URL, and the user's permissions: {cause}"
+            ),
+        );
+        let inner = e.inner_mut();
+        inner.source = Some(Arc::new(cause));
+        inner.from_store = true;
+        e
+    }
+
+    /// A sender's message is no longer in the shared store, and no outcome of it is kept
+    /// there: evicted (Redis ran out of memory under an evicting `maxmemory-policy`), or
+    /// deleted behind the robot's back (`FLUSHALL`, `DEL`). Whether it was delivered is
+    /// unknown.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn message_gone() -> Error {
+        Error::new(
+            ErrorKind::StoreUnavailable,
+            "the message is no longer in Redis (evicted or deleted) and no outcome of it was kept: \
+             whether it was delivered is unknown (run Redis with maxmemory-policy noeviction)",
+        )
+    }
+
+    /// Whether the shared store's client made this error: the store is out of reach, failed,
+    /// or refused the robot's credentials. Delivery sends nothing then, and leaves the
+    /// message in the store for later.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn is_store_failure(&self) -> bool {
+        self.inner.from_store || self.kind() == ErrorKind::StoreUnavailable
     }
 
     /// An error as another process saw it and recorded it (the process that delivered a
@@ -334,6 +397,15 @@ impl Error {
     }
 }
 
+/// Whether Redis refused the client's credentials or permissions: `WRONGPASS`, `NOAUTH`,
+/// `NOPERM` (as answered to `HELLO`, `AUTH` or any command), or the client's own
+/// authentication failure.
+#[cfg(feature = "redis")]
+fn is_refusal(e: &redis::RedisError) -> bool {
+    e.kind() == redis::ErrorKind::AuthenticationFailed
+        || matches!(e.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"))
+}
+
 impl fmt::Display for ErrorKind {
     /// A short lowercase description: `signature mismatch`, `rate limited`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -498,6 +570,54 @@ mod tests {
         let down = Error::store_unavailable("queue the message", std::io::Error::other("refused"));
         assert_eq!(down.kind(), ErrorKind::StoreUnavailable);
         assert!(down.is_retryable());
+        assert!(down.is_store_failure());
         assert!(std::error::Error::source(&down).is_some());
+        // The cause is told.
+        assert_eq!(
+            down.to_string(),
+            "the robot's shared store (Redis) could not queue the message: refused"
+        );
+    }
+
+    #[cfg(feature = "redis")]
+    #[test]
+    fn credentials_redis_refuses_are_a_configuration_error_wherever_the_error_is_made() {
+        let answered = |line: &str| {
+            redis::parse_redis_value(format!("-{line}\r\n").as_bytes())
+                .unwrap()
+                .extract_error()
+                .unwrap_err()
+        };
+        for cause in [
+            answered("WRONGPASS invalid username-password pair or user is disabled."),
+            answered("NOAUTH Authentication required."),
+            answered("NOPERM User ops has no permissions to run the 'evalsha' command"),
+            redis::RedisError::from((
+                redis::ErrorKind::AuthenticationFailed,
+                "Password authentication failed",
+            )),
+        ] {
+            let e = Error::store_unavailable("queue the message", cause);
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
+            assert!(!e.is_retryable());
+            assert!(
+                e.is_store_failure(),
+                "delivery still leaves the message in Redis"
+            );
+            assert!(
+                e.to_string()
+                    .starts_with("the Redis credentials are refused (could not queue the message)"),
+                "{e}"
+            );
+        }
+        for cause in [
+            answered("ERR unknown command"),
+            answered("LOADING Redis is loading the dataset in memory"),
+            redis::RedisError::from(std::io::Error::from(std::io::ErrorKind::ConnectionRefused)),
+        ] {
+            let e = Error::store_unavailable("queue the message", cause);
+            assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
+            assert!(e.is_retryable());
+        }
     }
 }

@@ -354,8 +354,10 @@ impl RobotBuilder {
     }
 
     /// Keeps the robot's rate limit, throttle and queue in Redis at `url`
-    /// (`redis://[:password@]host[:port][/db]`), shared by every process that sends to the
-    /// same webhook through it: a service with several replicas, say (feature `redis`).
+    /// (`redis://[[user]:password@]host[:port][/db]`, or
+    /// `redis+unix:///path?db=…&user=…&pass=…`; the password never shows in `Debug`, errors
+    /// or logs), shared by every process that sends to the same webhook through it: a service
+    /// with several replicas, say (feature `redis`).
     ///
     /// [`post`](Robot::post) returns once the message is in Redis, and a restart or a crash
     /// loses nothing queued. One process at a time delivers the robot's messages, in the order
@@ -365,7 +367,12 @@ impl RobotBuilder {
     /// shared backlog; failure hooks and the fallback are told in the process that delivered.
     /// If Redis cannot be reached, `post` fails with
     /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable): nothing is dropped
-    /// or sent without the limit, and what Redis holds is delivered once it is back.
+    /// or sent without the limit, and what Redis holds is delivered once it is back. If Redis
+    /// refuses the URL's credentials (`WRONGPASS`, `NOAUTH`, `NOPERM`), `post` fails with
+    /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig), which no retry mends.
+    /// Run Redis with `maxmemory-policy noeviction`: a queued message that is evicted (or
+    /// deleted) before its outcome is kept fails its sender with `StoreUnavailable`, its
+    /// delivery unknown, once the sender has waited 30 s.
     ///
     /// A URL that is not a Redis URL is an [`InvalidConfig`](crate::ErrorKind::InvalidConfig)
     /// error at [`build`](RobotBuilder::build); Redis is connected to lazily. Keys are named by

@@ -21,6 +21,8 @@ pub struct RedisServer {
     port: u16,
     /// Where it keeps its append-only file, for a server that must survive a restart.
     dir: Option<PathBuf>,
+    /// The password it requires (`--requirepass`), if any.
+    password: Option<String>,
 }
 
 impl RedisServer {
@@ -32,6 +34,7 @@ impl RedisServer {
                 child: None,
                 port: 0,
                 dir: None,
+                password: None,
             },
             _ => RedisServer::own(None).unwrap_or_else(|e| panic!("{e}")),
         }
@@ -46,9 +49,30 @@ impl RedisServer {
             child: None,
             port,
             dir: dir.map(Path::to_path_buf),
+            password: None,
         };
         server.start()?;
         Ok(server)
+    }
+
+    /// A server of this test's own that requires `password` (`--requirepass`). Its `url`
+    /// holds no password: a test writes the one it means to try.
+    pub fn own_with_password(password: &str) -> Result<RedisServer, String> {
+        let port = free_port();
+        let mut server = RedisServer {
+            url: format!("redis://127.0.0.1:{port}"),
+            child: None,
+            port,
+            dir: None,
+            password: Some(password.to_owned()),
+        };
+        server.start()?;
+        Ok(server)
+    }
+
+    /// The port it listens on (0 for `REDIS_URL`'s).
+    pub fn port(&self) -> u16 {
+        self.port
     }
 
     /// Starts the server (again, on the same port and with the same data).
@@ -70,6 +94,9 @@ impl RedisServer {
             None => {
                 command.args(["--appendonly", "no"]);
             }
+        }
+        if let Some(password) = &self.password {
+            command.args(["--requirepass", password]);
         }
         let child = command
             .stdout(Stdio::null())
@@ -111,22 +138,37 @@ impl RedisServer {
         &self.url
     }
 
-    /// Sends one command to a server of this test's own, and reads a simple, integer or
-    /// bulk string answer.
+    /// Sends one command to a server of this test's own (after `AUTH`, for one that requires
+    /// a password), and reads a simple, integer or bulk string answer.
     pub fn command(&self, args: &[&str]) -> Result<String, String> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).map_err(|e| e.to_string())?;
         stream
             .set_read_timeout(Some(Duration::from_secs(5)))
             .map_err(|e| e.to_string())?;
-        let mut request = format!("*{}\r\n", args.len());
-        for arg in args {
-            request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+        let mut request = String::new();
+        let mut commands = Vec::new();
+        if let Some(password) = &self.password {
+            commands.push(vec!["AUTH", password.as_str()]);
+        }
+        commands.push(args.to_vec());
+        for args in &commands {
+            request.push_str(&format!("*{}\r\n", args.len()));
+            for arg in args {
+                request.push_str(&format!("${}\r\n{arg}\r\n", arg.len()));
+            }
         }
         stream
             .write_all(request.as_bytes())
             .map_err(|e| e.to_string())?;
         let mut reader = BufReader::new(stream);
         let mut line = String::new();
+        if self.password.is_some() {
+            reader.read_line(&mut line).map_err(|e| e.to_string())?;
+            if !line.starts_with("+OK") {
+                return Err(line.trim_end().to_owned());
+            }
+            line.clear();
+        }
         reader.read_line(&mut line).map_err(|e| e.to_string())?;
         let line = line.trim_end();
         match line.as_bytes().first() {

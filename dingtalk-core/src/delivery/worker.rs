@@ -201,9 +201,10 @@ impl<D: Destination> Worker<D> {
     /// `merged` queued messages: waits for the limit, holds through throttles, retries. The
     /// receipt is made once, from how the delivery ended.
     ///
-    /// A limiter whose store cannot be reached ([`ErrorKind::StoreUnavailable`]) ends it at
-    /// once with that error, whatever went before: no request is sent without the limit, and
-    /// the caller decides what becomes of the message (a shared queue keeps it for later).
+    /// A limiter whose store cannot be reached ([`ErrorKind::StoreUnavailable`]), or refuses
+    /// its credentials ([`Error::is_store_failure`]), ends it at once with that error,
+    /// whatever went before: no request is sent without the limit, and the caller decides
+    /// what becomes of the message (a shared queue keeps it for later).
     pub async fn deliver_one(
         &self,
         checked: &Checked,
@@ -228,7 +229,7 @@ impl<D: Destination> Worker<D> {
             let wait = Instant::now();
             let place = match InFlight::acquire(&*self.limiter).await {
                 Ok(place) => place,
-                Err(e) if e.kind() == ErrorKind::StoreUnavailable => {
+                Err(e) if e.is_store_failure() => {
                     tracing::warn!(
                         robot = %self.name(),
                         %msg_uuid,

@@ -41,7 +41,7 @@ use crate::delivery::limiter::{BoxFuture, Limit, Limiter, Slot};
 use crate::delivery::receipt::Delivery;
 use crate::delivery::settings::{Policy, QueuePolicy};
 use crate::delivery::worker::{Step, Worker};
-use crate::error::{Error, ErrorKind};
+use crate::error::Error;
 use crate::payload::Payload;
 use crate::transport::{Destination, Transport};
 
@@ -915,10 +915,7 @@ impl<D: Destination> RedisOutbox<D> {
                     self.worker.deliver_one(digest, &msg_uuid, run.len()).await
                 }
             };
-            if result
-                .as_ref()
-                .is_err_and(|e| e.kind() == ErrorKind::StoreUnavailable)
-            {
+            if result.as_ref().is_err_and(Error::is_store_failure) {
                 // The limit could not be consulted: nothing was sent, nothing is finished.
                 return Err(Stop::Resync);
             }
