@@ -37,7 +37,9 @@
 //! The same endpoint runs as a program for clients in any language:
 //! `cargo run -p dingtalk-sandbox -- --token T --secret SEC… --keyword K`. It also answers
 //! `GET /_sandbox/messages` with the accepted messages as a JSON array (and `DELETE` clears
-//! them).
+//! them). The program's command line is the default feature `cli`; tests that start sandboxes
+//! in-process need only the library, without it:
+//! `dingtalk-sandbox = { version = "0.1", default-features = false }`.
 
 #![deny(missing_docs)]
 
