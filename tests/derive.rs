@@ -701,6 +701,39 @@ fn buttons_can_repeat_over_items() {
     );
 }
 
+struct Release {
+    notes: Vec<(&'static str, u16)>,
+}
+
+#[derive(Message)]
+#[dingtalk(feed_card)]
+#[dingtalk(feed_link(
+    each = "release.notes as note",
+    title = "{note.0}",
+    message_url = "https://example.com/notes/{note.1}"
+))]
+struct Notes {
+    release: Release,
+}
+
+#[test]
+fn each_iterates_a_path() {
+    let notes = Notes {
+        release: Release {
+            notes: vec![("Fixes", 1), ("Features", 2)],
+        },
+    };
+    assert_eq!(
+        notes.to_payload().to_json(),
+        concat!(
+            r#"{"msgtype":"feedCard","feedCard":{"links":["#,
+            r#"{"title":"Fixes","messageURL":"https://example.com/notes/1","picURL":""},"#,
+            r#"{"title":"Features","messageURL":"https://example.com/notes/2","picURL":""}"#,
+            r#"]}}"#
+        )
+    );
+}
+
 #[derive(Message)]
 #[dingtalk(transparent)]
 struct Urgent(CpuHigh);
@@ -777,8 +810,8 @@ fn static_mentions_sit_beside_field_mentions() {
         json_of(&m),
         json!({
             "msgtype": "text",
-            "text": {"content": "db-1 is down @13800000000 @13900000000 @dba7 @manager01"},
-            "at": {"atMobiles": ["13800000000", "13900000000"], "atUserIds": ["dba7", "manager01"]}
+            "text": {"content": "db-1 is down @13800000000 @13900000000 @manager01 @dba7"},
+            "at": {"atMobiles": ["13800000000", "13900000000"], "atUserIds": ["manager01", "dba7"]}
         })
     );
 }

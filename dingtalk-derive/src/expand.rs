@@ -240,6 +240,15 @@ fn layout_arm(
     };
     // Mentions exist only on the kinds that take them: `valid.rs` refuses them elsewhere.
     let mut mentions = Vec::new();
+    // The type's own first, then its fields', in the order they are declared.
+    for ids in &v.options.at_mobiles {
+        let ids = &ids.value;
+        mentions.push(quote!(.at_mobiles([ #( #ids ),* ])));
+    }
+    for ids in &v.options.at_user_ids {
+        let ids = &ids.value;
+        mentions.push(quote!(.at_user_ids([ #( #ids ),* ])));
+    }
     for f in &v.fields {
         let name = f.ident;
         // Spanned at the field, so that a field of the wrong type is the error's place.
@@ -256,14 +265,6 @@ fn layout_arm(
             uses.at_all_if.set(true);
             mentions.push(quote_spanned!(span=> .at_all_if(#name)));
         }
-    }
-    for ids in &v.options.at_mobiles {
-        let ids = &ids.value;
-        mentions.push(quote!(.at_mobiles([ #( #ids ),* ])));
-    }
-    for ids in &v.options.at_user_ids {
-        let ids = &ids.value;
-        mentions.push(quote!(.at_user_ids([ #( #ids ),* ])));
     }
     if v.options.at_all.as_ref().is_some_and(|a| a.value) {
         mentions.push(quote!(.at_all()));
