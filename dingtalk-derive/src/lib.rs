@@ -1,5 +1,6 @@
 //! Implementation detail of the [`dingtalk-bot`](https://docs.rs/dingtalk-bot) crate:
-//! `#[derive(Message)]`. Its documentation is on `dingtalk_bot::Message`.
+//! `#[derive(Message)]`. Its documentation is on `dingtalk_bot::Message`, and its reference is
+//! the module `dingtalk_bot::_derive`.
 //!
 //! One stage per file: `attr.rs` reads the attributes as written, `template.rs` parses
 //! templates, `ast.rs` builds the IR (reading and parsing every template once) in the shape
@@ -23,9 +24,12 @@ use proc_macro::TokenStream;
 use crate::ctxt::Ctxt;
 
 /// Derives `dingtalk_bot::Message` from a layout checked at compile time: the type's
-/// `#[dingtalk(markdown(…))]`, `action_card(…)`, `text(…)` or `link(…)`, with templates that
-/// name its fields. The grammar, the template language and the checks are described in the
-/// `dingtalk-bot` crate's documentation, under "Notifications as types".
+/// `#[dingtalk(markdown(…))]`, `action_card(…)`, `text(…)`, `link(…)` or `feed_card`, with
+/// templates that name its fields, or `#[dingtalk(transparent)]` on an enum's variants.
+///
+/// The reference is the module [`dingtalk_bot::_derive`](_derive/index.html): every kind and
+/// its parts, every attribute and the types it takes, the template language, escaping, line
+/// breaks, mentions and the checks made when the program compiles, each with an example.
 #[proc_macro_derive(Message, attributes(dingtalk))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
