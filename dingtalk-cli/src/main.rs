@@ -29,8 +29,8 @@ use crate::args::{Cli, Command, MessageCommand, RobotArgs};
 use crate::exit::{Exit, Failure};
 use crate::output::out;
 
-/// How long a process that sent through Redis waits, at most, to hand the robot's queue
-/// over to the fleet's other processes before it ends.
+/// How long a process waits, at most, to close its robot before it ends (`Robot::close`):
+/// through Redis, to hand the robot's queue over to the fleet's other processes.
 const HAND_OVER: Duration = Duration::from_secs(2);
 
 /// The robot these flags, the environment and the config file describe.
@@ -155,9 +155,9 @@ async fn send(args: &RobotArgs, message: &MessageCommand, dry_run: bool) -> Resu
     let sent = robot.send(&payload).await;
     // A robot kept in Redis may be delivering the fleet's queue from this process: hand it
     // over before ending, or the next process would wait for its lease to lapse. (Without
-    // Redis, there is nothing to hand over.)
-    drop(robot);
-    dingtalk_bot::redis_hand_over(HAND_OVER).await;
+    // Redis, nothing is left to deliver: the send waited for its outcome.) The outcome is
+    // the send's: a hand-over cut short leaves the lease to lapse, and loses nothing.
+    let _ = robot.close(HAND_OVER).await;
     let receipt = sent?;
     if args.quiet {
         return Ok(());

@@ -19,9 +19,9 @@
 pub mod blocking;
 mod checked;
 mod delivery;
-mod env;
 #[doc(hidden)]
 pub mod derive_support;
+mod env;
 mod error;
 pub mod markdown;
 mod message;
@@ -85,39 +85,4 @@ pub fn pc_slide_url(url: &str, pc_slide: bool) -> String {
 /// ```
 pub fn default_state_dir() -> Option<std::path::PathBuf> {
     delivery::machine::default_state_dir()
-}
-
-/// For a process about to end that kept robots' queues in Redis ([`RobotBuilder::redis`],
-/// feature `redis`): drop its robots, then call this, so that the fleet's other processes
-/// take them over at once rather than after
-/// [`redis_takeover_after`](RobotBuilder::redis_takeover_after) (30 s).
-///
-/// The process that delivers a robot's queue holds a lease on it. When the robot's last clone
-/// is dropped, its worker finishes what it has in hand and gives the lease up in the
-/// background, which a process that ends right after never lets happen: a command that sends
-/// one message and exits would leave the next one to wait out the lease. Here the worker of
-/// every robot whose last clone is gone finishes the request it has in flight, if any, and
-/// gives its lease up now; the messages it read and had not started (waiting for a place in
-/// the limit) stay in Redis for the next holder, with their `msgUuid`s. Robots still in use
-/// are left alone. Waits at most `deadline`; `true` if every such robot was handed over in
-/// time.
-///
-/// ```no_run
-/// # async fn run() -> Result<(), dingtalk_core::Error> {
-/// use std::time::Duration;
-///
-/// use dingtalk_core::{Payload, Robot};
-///
-/// // A command that sends one message and ends.
-/// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
-///     .redis("redis://cache.internal:6379")
-///     .build()?;
-/// robot.send(&Payload::text("backup done")).await?;
-/// drop(robot);
-/// dingtalk_core::redis_hand_over(Duration::from_secs(2)).await;
-/// # Ok(()) }
-/// ```
-#[cfg(feature = "redis")]
-pub async fn redis_hand_over(deadline: std::time::Duration) -> bool {
-    delivery::fleet::hand_over(deadline).await
 }

@@ -68,7 +68,8 @@ pub struct Robot {
     handle: Arc<Handle>,
 }
 
-/// The last clone of a `Robot` to go closes its queue: what is queued is still delivered.
+/// The last clone of a `Robot` to go closes its queue: what is queued in the process is still
+/// delivered; a queue in Redis is given up to the fleet (see [`Robot::close`]).
 struct Handle {
     outbox: AnyOutbox<CustomRobot>,
 }
@@ -200,8 +201,12 @@ impl Robot {
     /// queue is full and its policy is [`QueuePolicy::Wait`].
     ///
     /// A robot whose queue is in Redis ([`RobotBuilder::redis`]) returns once the message is
-    /// in Redis; if Redis cannot be reached, nothing is queued and the error is
-    /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable).
+    /// in Redis. A try that fails is made again for up to 2 seconds, with the same `msgUuid`
+    /// (Redis queues a `msgUuid` once); then the error is
+    /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable), which says whether
+    /// the message surely was not queued (Redis could not be reached, or refused it) or may
+    /// have been (no answer came: it is then delivered all the same, so posting it again
+    /// may post it twice).
     pub async fn post<M: Message + ?Sized>(&self, message: &M) -> Result<Delivery, Error> {
         // Checked here, with room for the `msgUuid`, so nothing is refused later for what
         // could have been seen now; the body made here is the one sent.
@@ -223,6 +228,72 @@ impl Robot {
     /// queue is empty, whichever process queued its messages.
     pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
         self.outbox().flush(deadline).await
+    }
+
+    /// Closes this robot: drops this clone and, when it is the last, ends the robot's
+    /// delivery in this process gracefully, waiting at most `deadline`. Call it before a
+    /// program ends, so that nothing it queued is cut off mid-way.
+    ///
+    /// - **Other clones still alive:** only this clone is dropped; returns `Ok(())` at once.
+    /// - **The last clone, queue in this process:** no more messages can be queued, and it
+    ///   waits until the backlog is delivered or has finally failed (as
+    ///   [`flush`](Robot::flush)). An error ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout))
+    ///   says how many were left at the deadline; they are still delivered in the background
+    ///   while the runtime runs.
+    /// - **The last clone, queue in Redis** ([`RobotBuilder::redis`]): this process's worker
+    ///   finishes the request it has in flight, if any (and writes its outcome), writes back
+    ///   the places in the limit it gave back, and gives the robot's lease up, so that another
+    ///   process of the fleet takes the queue over now rather than after
+    ///   [`redis_takeover_after`](RobotBuilder::redis_takeover_after). A step that was only
+    ///   waiting (for a place in the limit, a throttle or a retry) is cut short. Messages it
+    ///   read and had not sent stay in Redis, and the next holder sends them with their
+    ///   `msgUuid`s: nothing is lost, and nothing is posted twice. The backlog is not waited
+    ///   for: it is the fleet's. An error at the deadline says what was still under way (a
+    ///   request in flight: [`Timeout`](crate::ErrorKind::Timeout); Redis not answering:
+    ///   [`StoreUnavailable`](crate::ErrorKind::StoreUnavailable)); the lease then lapses by
+    ///   itself.
+    ///
+    /// Dropping the last clone without `close` does the same in the background: in this
+    /// process, the backlog is still delivered while the runtime runs; in Redis, the worker
+    /// gives the lease up once its request in flight is answered. A process that ends right
+    /// after would cut either short.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), dingtalk_core::Error> {
+    /// use std::time::Duration;
+    ///
+    /// use dingtalk_core::Robot;
+    ///
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…").build()?;
+    /// let clone = robot.clone();
+    /// clone.close(Duration::from_secs(5)).await?; // `robot` still sends
+    /// robot.close(Duration::from_secs(5)).await?; // the last: its backlog delivered
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// ```no_run
+    /// # #[cfg(feature = "redis")]
+    /// # async fn run() -> Result<(), dingtalk_core::Error> {
+    /// use std::time::Duration;
+    ///
+    /// use dingtalk_core::{Payload, Robot};
+    ///
+    /// // A command that sends one message and ends: the next process to send takes the
+    /// // robot's queue over at once.
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
+    ///     .redis("redis://cache.internal:6379")
+    ///     .build()?;
+    /// robot.send(&Payload::text("backup done")).await?;
+    /// robot.close(Duration::from_secs(2)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn close(self, deadline: Duration) -> Result<(), Error> {
+        match Arc::into_inner(self.handle) {
+            // Closed again when dropped, after this: no harm.
+            Some(handle) => handle.outbox.close_and_wait(deadline).await,
+            None => Ok(()),
+        }
     }
 
     /// Its rate limit and throttle, shared with every `Robot` for the same webhook.
@@ -364,10 +435,18 @@ impl RobotBuilder {
     /// they were queued, within the limit; if it dies or stalls, another takes over after
     /// [`redis_takeover_after`](RobotBuilder::redis_takeover_after) with the same messages and
     /// `msgUuid`s, so that none is posted twice. The queue's capacity and policy apply to the
-    /// shared backlog; failure hooks and the fallback are told in the process that delivered.
-    /// If Redis cannot be reached, `post` fails with
+    /// shared backlog (with [`QueuePolicy::Digest`], it holds at most the capacity plus the
+    /// capacity again or 1,000, whichever is more: past that, a message is refused with
+    /// [`QueueFull`](crate::ErrorKind::QueueFull), since no process may be delivering);
+    /// failure hooks and the fallback are told in the process that delivered. If Redis
+    /// cannot be reached, `post` fails with
     /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable): nothing is dropped
-    /// or sent without the limit, and what Redis holds is delivered once it is back. If Redis
+    /// or sent without the limit, and what Redis holds is delivered once it is back.
+    ///
+    /// The robot's queue is the fleet's: once a process's last clone of the robot is gone,
+    /// the process stops delivering it (after the request it has in flight) and leaves it
+    /// to the others. Before a process ends, [`close`](Robot::close) the robot, so that
+    /// another takes over at once rather than when the lease lapses. If Redis
     /// refuses the URL's credentials (`WRONGPASS`, `NOAUTH`, `NOPERM`), `post` fails with
     /// [`ErrorKind::InvalidConfig`](crate::ErrorKind::InvalidConfig), which no retry mends.
     /// Run Redis with `maxmemory-policy noeviction`: a queued message that is evicted (or
@@ -454,6 +533,12 @@ impl RobotBuilder {
     }
 
     /// Calls `hook` with every message that finally failed, and the error.
+    ///
+    /// Keep the hook quick, and never block in it for long: the in-process queue calls it on
+    /// the task that delivers the robot's messages, which waits for it. A robot whose queue
+    /// is in Redis calls it on a thread of its own (tokio's blocking pool) and its delivery
+    /// waits for it, so a slow hook slows that robot only; it is called in the process that
+    /// delivered the message, not necessarily the one that queued it.
     pub fn on_failure(mut self, hook: impl Fn(&Payload, &Error) + Send + Sync + 'static) -> Self {
         let hook: FailureHook = Arc::new(hook);
         self.policy.on_failure = Some(hook);

@@ -222,6 +222,20 @@ impl<D: Destination> AnyOutbox<D> {
             AnyOutbox::Shared(outbox) => outbox.close(),
         }
     }
+
+    /// Closes, and waits at most `deadline` for the worker: in this process, until the
+    /// backlog is delivered (or has finally failed); in Redis, until the worker has
+    /// finished its request in flight and given the robot up to the fleet.
+    pub async fn close_and_wait(&self, deadline: Duration) -> Result<(), Error> {
+        match self {
+            AnyOutbox::Local(outbox) => {
+                outbox.close();
+                outbox.flush(deadline).await
+            }
+            #[cfg(feature = "redis")]
+            AnyOutbox::Shared(outbox) => outbox.close_and_wait(deadline).await,
+        }
+    }
 }
 
 impl<D: Destination> Drop for Outbox<D> {

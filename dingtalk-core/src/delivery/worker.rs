@@ -11,7 +11,7 @@ use crate::delivery::digest;
 use crate::delivery::limiter::{InFlight, Limiter};
 use crate::delivery::queue::{Job, Part};
 use crate::delivery::receipt::Receipt;
-use crate::delivery::settings::Policy;
+use crate::delivery::settings::{FailureHook, Fallback, Policy};
 use crate::error::{Error, ErrorKind};
 use crate::markdown::{self, Newlines};
 use crate::payload::Payload;
@@ -158,25 +158,26 @@ impl<D: Destination> Worker<D> {
 
     /// Tells the failure hook and the fallback that `payload` finally failed with `error`.
     pub fn notify_failure(&self, payload: &Payload, error: &Error) {
-        if let Some(hook) = &self.policy.on_failure {
-            // A panicking hook must not stop delivery.
-            let called =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(payload, error)));
-            if called.is_err() {
-                tracing::error!(robot = %self.name(), "the on_failure hook panicked");
-            }
+        tell_failure(
+            self.name(),
+            self.policy.on_failure.as_ref(),
+            self.policy.fallback.as_ref(),
+            payload,
+            error,
+        );
+    }
+
+    /// Who hears of a message that finally failed, to be told away from the delivering
+    /// task ([`Listeners::tell`]); `None` when nobody listens.
+    pub fn listeners(&self) -> Option<Listeners> {
+        if self.policy.on_failure.is_none() && self.policy.fallback.is_none() {
+            return None;
         }
-        if let Some(fallback) = &self.policy.fallback {
-            let notice = failure_notice(self.name(), fallback.keyword(), payload, error);
-            // Queued on the fallback's own worker, which delivers it; nothing here waits.
-            if let Err(e) = fallback.try_post(notice) {
-                tracing::warn!(
-                    robot = %self.name(),
-                    error = %e,
-                    "the fallback robot could not be told of a failure: notice dropped"
-                );
-            }
-        }
+        Some(Listeners {
+            robot: self.name().to_owned(),
+            hook: self.policy.on_failure.clone(),
+            fallback: self.policy.fallback.clone(),
+        })
     }
 
     /// Messages that can no longer be sent (the last `Robot` and the runtime are gone): the
@@ -334,6 +335,57 @@ impl<D: Destination> Worker<D> {
             accepted,
             elapsed: answer.elapsed,
         })
+    }
+}
+
+/// Who hears of a robot's messages that finally failed, owned: for a worker that tells them
+/// on a thread of its own, so that a slow hook does not hold up the runtime it delivers on.
+pub(crate) struct Listeners {
+    robot: String,
+    hook: Option<FailureHook>,
+    fallback: Option<Arc<dyn Fallback>>,
+}
+
+impl Listeners {
+    /// Tells the failure hook and the fallback that `payload` finally failed with `error`,
+    /// as [`Worker::notify_failure`] does.
+    pub fn tell(&self, payload: &Payload, error: &Error) {
+        tell_failure(
+            &self.robot,
+            self.hook.as_ref(),
+            self.fallback.as_ref(),
+            payload,
+            error,
+        );
+    }
+}
+
+/// Tells `hook` and `fallback` that `payload`, sent to `robot`, finally failed with `error`.
+fn tell_failure(
+    robot: &str,
+    hook: Option<&FailureHook>,
+    fallback: Option<&Arc<dyn Fallback>>,
+    payload: &Payload,
+    error: &Error,
+) {
+    if let Some(hook) = hook {
+        // A panicking hook must not stop delivery.
+        let called =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(payload, error)));
+        if called.is_err() {
+            tracing::error!(robot = %robot, "the on_failure hook panicked");
+        }
+    }
+    if let Some(fallback) = fallback {
+        let notice = failure_notice(robot, fallback.keyword(), payload, error);
+        // Queued on the fallback's own worker, which delivers it; nothing here waits.
+        if let Err(e) = fallback.try_post(notice) {
+            tracing::warn!(
+                robot = %robot,
+                error = %e,
+                "the fallback robot could not be told of a failure: notice dropped"
+            );
+        }
     }
 }
 

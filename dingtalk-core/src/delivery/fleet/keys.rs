@@ -19,8 +19,14 @@ pub(crate) struct Keys {
     pub hold: String,
     /// A queued message is published here when the queue was empty: the lease holder wakes.
     pub wake: String,
+    /// Published when the holder gives the lease up: the other processes wake and one takes
+    /// it. (Not `wake`: those that do not hold the lease need not hear of every message.)
+    pub free: String,
     /// Where the outcome of a message is kept for a while, by its `msgUuid`: the prefix.
     outcome: String,
+    /// Where the entry a message was queued as is kept for a while, by its `msgUuid`, so
+    /// that queueing it again (after an answer was lost) finds it: the prefix.
+    queued: String,
 }
 
 impl Keys {
@@ -40,13 +46,20 @@ impl Keys {
             places: key("places"),
             hold: key("hold"),
             wake: key("wake"),
+            free: key("free"),
             outcome: key("outcome:"),
+            queued: key("queued:"),
         }
     }
 
     /// Where the outcome of the message `msg_uuid` is kept.
     pub fn outcome(&self, msg_uuid: &str) -> String {
         format!("{}{msg_uuid}", self.outcome)
+    }
+
+    /// Where the entry the message `msg_uuid` was queued as is kept.
+    pub fn queued(&self, msg_uuid: &str) -> String {
+        format!("{}{msg_uuid}", self.queued)
     }
 }
 
@@ -63,6 +76,9 @@ mod tests {
             &keys.places,
             &keys.hold,
             &keys.wake,
+            &keys.free,
+            &keys.outcome("0123"),
+            &keys.queued("0123"),
         ] {
             assert!(!name.contains("s3cr3t"), "{name}");
             assert!(name.starts_with("dingtalk:{"), "{name}");

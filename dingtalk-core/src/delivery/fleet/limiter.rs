@@ -13,7 +13,8 @@
 //! with the next script this limiter (or the shared queue, see [`RedisOutbox`]) runs, or, if
 //! none comes within a few milliseconds, in a write of its own. The shared queue takes a place
 //! for the next message in the same script that reads or finishes one; [`acquire`] hands that
-//! place out first.
+//! place out first. A place is taken only for the process that holds the lease of the
+//! robot's queue: one that stalled and lost it sends nothing more.
 //!
 //! [`RedisOutbox`]: super::RedisOutbox
 //! [`acquire`]: Limiter::acquire
@@ -52,6 +53,8 @@ const FOREVER: Duration = Duration::from_secs(30 * 365 * 24 * 3600);
 pub(crate) struct RedisLimiter {
     store: Arc<Store>,
     keys: Keys,
+    /// The token of the lease its places are taken under.
+    lease_token: String,
     limit: Option<Limit>,
     /// How long a place counts until its answer comes.
     lease: Duration,
@@ -95,10 +98,12 @@ fn millis(d: Duration) -> String {
 
 impl RedisLimiter {
     /// The limit of the robot with `keys`, kept in `store`: `limit`, or only throttles
-    /// without one. A request waits at most `timeout` for its answer.
+    /// without one. A request waits at most `timeout` for its answer. Places are taken only
+    /// while the robot's lease is `lease_token`'s.
     pub fn new(
         store: Arc<Store>,
         keys: Keys,
+        lease_token: String,
         limit: Option<Limit>,
         timeout: Duration,
     ) -> RedisLimiter {
@@ -106,6 +111,7 @@ impl RedisLimiter {
         RedisLimiter {
             store,
             keys,
+            lease_token,
             limit,
             lease: timeout + per + LEASE_MARGIN,
             token: format!("{:016x}", fastrand::u64(..)),
@@ -164,7 +170,7 @@ impl RedisLimiter {
         let now = Instant::now();
         let mut state = self.state();
         self.seen(&mut state, placed, now);
-        if placed.taken
+        if placed.taken()
             && let Some((stale, _)) = state.ahead.replace((args.n, now))
             && self.limit.is_some()
         {
@@ -181,14 +187,23 @@ impl RedisLimiter {
         }
     }
 
+    /// Notes what a script saw of the limit and the throttle. A hold seen never shortens one
+    /// known here already (this process's own, perhaps not yet written); a script that asked
+    /// for no place saw nothing.
     fn seen(&self, state: &mut State, placed: Placed, now: Instant) {
-        match placed.used {
-            None => state.held_until = Some(now + Duration::from_millis(placed.wait_ms)),
-            Some(used) => {
+        match placed {
+            Placed::Held { wait_ms } => {
+                let until = now + Duration::from_millis(wait_ms);
+                if state.held_until.is_none_or(|held| held < until) {
+                    state.held_until = Some(until);
+                }
+            }
+            Placed::Counted { used, .. } => {
                 if let Some(limit) = self.limit {
                     state.available = Some(u64::from(limit.max).saturating_sub(used));
                 }
             }
+            Placed::NotAsked | Placed::LeaseLost => {}
         }
     }
 
@@ -216,9 +231,20 @@ impl RedisLimiter {
                 args.lease.clone(),
                 args.idle.clone(),
                 args.id.clone(),
+                self.lease_token.clone(),
             ];
             script_args.extend(releases.iter().cloned());
-            let keys = vec![self.keys.places.clone(), self.keys.hold.clone()];
+            let keys = vec![
+                self.keys.places.clone(),
+                self.keys.hold.clone(),
+                self.keys.lease.clone(),
+            ];
+            // Given back if this wait is dropped (its step interrupted) or no answer comes:
+            // the script runs all the same, and may have taken it.
+            let mut asking = Asking {
+                limiter: self,
+                n: Some(args.n),
+            };
             let answer = match self
                 .store
                 .script(
@@ -238,11 +264,25 @@ impl RedisLimiter {
             let placed = Placed::read(&answer).ok_or_else(|| {
                 Error::store_unavailable("take a place", Unexpected("from the limit script"))
             })?;
+            asking.n = None;
             self.seen(&mut self.state(), placed, Instant::now());
-            if placed.taken {
-                return Ok(Slot::new(args.n));
-            }
-            tokio::time::sleep(Duration::from_millis(placed.wait_ms.max(1))).await;
+            let wait_ms = match placed {
+                Placed::Counted { taken: true, .. } => return Ok(Slot::new(args.n)),
+                Placed::Counted { wait_ms, .. } | Placed::Held { wait_ms } => wait_ms,
+                Placed::LeaseLost => {
+                    return Err(Error::store_unavailable(
+                        "take a place in the rate limit",
+                        LeaseLost,
+                    ));
+                }
+                Placed::NotAsked => {
+                    return Err(Error::store_unavailable(
+                        "take a place",
+                        Unexpected("from the limit script"),
+                    ));
+                }
+            };
+            tokio::time::sleep(Duration::from_millis(wait_ms.max(1))).await;
         }
     }
 
@@ -255,15 +295,14 @@ impl RedisLimiter {
             return;
         }
         let per = millis(self.limit.map_or(Duration::ZERO, |l| l.per));
-        let mut args = vec![
-            String::new(),
-            per,
-            String::new(),
-            String::new(),
-            String::new(),
-        ];
+        let mut args = vec![String::new(), per];
+        args.extend(std::iter::repeat_n(String::new(), 4));
         args.extend(members);
-        let keys = vec![self.keys.places.clone(), self.keys.hold.clone()];
+        let keys = vec![
+            self.keys.places.clone(),
+            self.keys.hold.clone(),
+            self.keys.lease.clone(),
+        ];
         // Lost, the places come back by themselves when their leases end.
         let _ = self
             .store
@@ -294,7 +333,11 @@ impl RedisLimiter {
         let (token, per, keys) = (
             self.token.clone(),
             millis(self.limit.map_or(Duration::ZERO, |l| l.per)),
-            vec![self.keys.places.clone(), self.keys.hold.clone()],
+            vec![
+                self.keys.places.clone(),
+                self.keys.hold.clone(),
+                self.keys.lease.clone(),
+            ],
         );
         self.store.spawn(async move {
             tokio::time::sleep(RELEASE_DELAY).await;
@@ -306,13 +349,8 @@ impl RedisLimiter {
             if unwritten.is_empty() {
                 return;
             }
-            let mut args = vec![
-                String::new(),
-                per,
-                String::new(),
-                String::new(),
-                String::new(),
-            ];
+            let mut args = vec![String::new(), per];
+            args.extend(std::iter::repeat_n(String::new(), 4));
             args.extend(unwritten.into_iter().map(|n| format!("{token}:{n}")));
             // Lost, the places come back by themselves when their leases end.
             store.spawn_script(
@@ -322,6 +360,49 @@ impl RedisLimiter {
                 args,
             );
         });
+    }
+}
+
+/// A place asked for and not yet answered: given back if no answer is read.
+struct Asking<'a> {
+    limiter: &'a RedisLimiter,
+    n: Option<u64>,
+}
+
+impl Drop for Asking<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = self.n.take() {
+            // Written after the script that may have taken it, on the same connection: a
+            // place not taken stays untaken.
+            self.limiter.give_back(n);
+        }
+    }
+}
+
+/// Why no place was taken: the robot's lease is another process's (this one stalled, and
+/// the fleet took the robot over).
+#[derive(Debug)]
+pub(crate) struct LeaseLost;
+
+impl fmt::Display for LeaseLost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("this process no longer holds the robot's lease: another delivers its queue")
+    }
+}
+
+impl std::error::Error for LeaseLost {}
+
+impl LeaseLost {
+    /// Whether `error` is a place refused for a lost lease.
+    pub fn is_cause_of(error: &Error) -> bool {
+        let mut cause = std::error::Error::source(error);
+        while let Some(e) = cause {
+            if e.is::<LeaseLost>() {
+                return true;
+            }
+            cause = e.source();
+        }
+        false
     }
 }
 
@@ -382,4 +463,53 @@ impl fmt::Debug for RedisLimiter {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limiter() -> RedisLimiter {
+        // Never connected: the writes in the background fail, and are only logged.
+        let store = Store::get("redis://127.0.0.1:1").unwrap();
+        RedisLimiter::new(
+            store,
+            Keys::new("127.0.0.1:1 test"),
+            "token".to_owned(),
+            Some(Limit {
+                max: 5,
+                per: Duration::from_secs(1),
+            }),
+            Duration::from_secs(1),
+        )
+    }
+
+    #[test]
+    fn a_script_that_asked_for_no_place_does_not_end_a_hold() {
+        let limiter = limiter();
+        limiter.hold(Duration::from_secs(60));
+        let args = limiter.place_args();
+        limiter.placed(&args, Placed::NotAsked);
+        assert!(
+            limiter.held_for() > Duration::from_secs(59),
+            "{:?}",
+            limiter.held_for()
+        );
+        // Nor does a shorter hold seen in Redis (this one's not written yet, say).
+        limiter.placed(&args, Placed::Held { wait_ms: 10 });
+        assert!(limiter.held_for() > Duration::from_secs(59));
+        assert_eq!(limiter.available(), 0);
+        // A longer one is kept.
+        limiter.placed(&args, Placed::Held { wait_ms: 120_000 });
+        assert!(limiter.held_for() > Duration::from_secs(119));
+    }
+
+    #[test]
+    fn a_place_refused_for_a_lost_lease_says_so() {
+        let e = Error::store_unavailable("take a place in the rate limit", LeaseLost);
+        assert!(LeaseLost::is_cause_of(&e));
+        assert!(e.to_string().contains("could not take a place"), "{e}");
+        let other = Error::store_unavailable("take a place", Unexpected("x"));
+        assert!(!LeaseLost::is_cause_of(&other));
+    }
 }

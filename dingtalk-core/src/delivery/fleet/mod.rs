@@ -13,5 +13,5 @@ mod outcome;
 mod scripts;
 mod store;
 
-pub(crate) use outbox::{RedisOutbox, hand_over};
+pub(crate) use outbox::RedisOutbox;
 pub(crate) use store::{Store, redacted as redacted_url};

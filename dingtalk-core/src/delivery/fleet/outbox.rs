@@ -2,26 +2,34 @@
 //! fleet at a time.
 //!
 //! Senders add each checked message to the robot's stream, with its `msgUuid` and the channel
-//! its sender hears the outcome on, as the queue policy says (one script: `ENQUEUE`). Every
-//! process with the robot runs a worker; the one that holds the robot's lease delivers:
+//! its sender hears the outcome on, as the queue policy says (one script: `ENQUEUE`, which
+//! queues a `msgUuid` once: a sender whose answer was lost tries again with the same one).
+//! Every process with the robot runs a worker; the one that holds the robot's lease delivers:
 //! first the entries earlier holders read and did not finish (claimed in order), then new
 //! ones, through the same [`Worker`] as the in-process queue (limit, throttles, retries,
 //! digests). Each entry is acknowledged, deleted and its outcome published only once it is
 //! delivered or has finally failed, in one script (`FINISH`) that also reads what comes next
-//! and takes its place in the limit. The lease is renewed while held; a holder that cannot
-//! renew it stops, and another process takes over once it lapses, with the same entries and
-//! `msgUuid`s. Whatever fails midway (a script whose answer was lost, the store gone), the
-//! holder goes back to claiming what it has not finished: nothing read is lost, and a message
-//! sent again carries its `msgUuid`, so DingTalk does not post it twice.
+//! and takes its place in the limit; an entry that cannot be read as a message is finished
+//! as failed, alone. The lease is renewed while held; a holder that cannot renew it stops,
+//! and another process takes over once it lapses, with the same entries and `msgUuid`s; a
+//! holder that stalled and lost it takes no more places in the limit, so sends nothing more.
+//! Whatever fails midway (a script whose answer was lost, the store gone), the holder goes
+//! back to claiming what it has not finished: nothing read is lost, and a message sent again
+//! carries its `msgUuid`, so DingTalk does not post it twice.
 //!
-//! A process about to end hands its closed robots over ([`hand_over`]): their workers finish
-//! the request they have in flight, if any, leave what else they read for the next holder
-//! (as a killed holder would), and give the lease up at once rather than let it lapse.
+//! The processes that do not hold the lease wait for it to be given up (a channel of its
+//! own) or to lapse; they do not hear of each message queued, which only the holder needs.
+//!
+//! Once the robot's last clone in a process is gone, or the robot is closed
+//! ([`RedisOutbox::close_and_wait`]), its worker finishes the request it has in flight, if
+//! any (a step that only waits, for a place, a throttle or a retry, is cut short), leaves
+//! what else it read for the next holder (as a killed holder would), writes back the places
+//! it gave back and gives the lease up at once rather than let it lapse.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, LazyLock, Mutex, Weak};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -30,7 +38,7 @@ use tokio::time::Instant;
 use crate::checked::{Checked, MsgUuid};
 use crate::delivery::Receipt;
 use crate::delivery::fleet::keys::Keys;
-use crate::delivery::fleet::limiter::{IDLE, PlaceArgs, RedisLimiter};
+use crate::delivery::fleet::limiter::{IDLE, LeaseLost, PlaceArgs, RedisLimiter};
 use crate::delivery::fleet::outcome;
 use crate::delivery::fleet::scripts::{
     self, CLAIM_SCRIPT, ENQUEUE_SCRIPT, Entry, FINISH_SCRIPT, LEAD_SCRIPT, Placed, RENEW_SCRIPT,
@@ -41,22 +49,39 @@ use crate::delivery::limiter::{BoxFuture, Limit, Limiter, Slot};
 use crate::delivery::receipt::Delivery;
 use crate::delivery::settings::{Policy, QueuePolicy};
 use crate::delivery::worker::{Step, Worker};
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
 use crate::payload::Payload;
 use crate::transport::{Destination, Transport};
 
 /// How long the outcome of a message is kept for a sender that lost its connection.
 const OUTCOME_TTL: Duration = Duration::from_secs(300);
 
+/// How long the entry a message was queued as is kept by its `msgUuid`, so that queueing it
+/// again finds it: well beyond the longest a sender goes on trying ([`ENQUEUE_PATIENCE`],
+/// and one more try's answer).
+const QUEUED_TTL: Duration = Duration::from_secs(60);
+
+/// How long after its first failure a sender goes on trying to queue a message (with the
+/// same `msgUuid`) before it gives up.
+const ENQUEUE_PATIENCE: Duration = Duration::from_secs(2);
+
 /// How many new entries the lease holder reads at a time (with `QueuePolicy::Digest`, the
-/// whole backlog up to one past the capacity, so that it can merge it).
+/// backlog up to one past the capacity, so that it can merge it, and at most `MOST_READ`:
+/// an answer of entries up to 20,000 bytes each must come within the store's response
+/// timeout).
 const READ: usize = 100;
-const MOST_READ: usize = 10_000;
+const MOST_READ: usize = 1_000;
+
+/// With `QueuePolicy::Digest`, how many messages the shared backlog holds beyond its
+/// capacity at most (or the capacity again, if more): the overflow waits for a process to
+/// deliver it, and there may be none.
+const MOST_OVERFLOW: usize = MOST_READ;
 
 /// How often an idle holder looks at the queue, in case a wake-up was missed.
 const IDLE_LOOK: Duration = Duration::from_secs(1);
 
-/// How often a process that does not hold the lease looks whether it lapsed, at most.
+/// How soon a process that does not hold the lease looks again when the lease's time left
+/// is unknown. (Otherwise it looks when the lease would lapse, or when it is given up.)
 const FOLLOW_LOOK: Duration = Duration::from_secs(1);
 
 /// A robot's queue in Redis, and this process's worker for it. See the module's
@@ -76,34 +101,22 @@ pub(crate) struct RedisOutbox<D: Destination> {
     control: Arc<Control>,
 }
 
-/// The life of one worker, as [`hand_over`] sees it.
+/// The life of one worker.
 #[derive(Default)]
 struct Control {
-    /// The robot is closed: no more sends will come from this process.
+    /// No more sends will come from this process (the robot's last clone is gone, or it was
+    /// closed): the worker finishes the request it has in flight, if any, and steps down.
     closed: Signal,
-    /// The process is about to end: stop now and give the lease up.
-    handing_over: Signal,
     /// The worker has ended (and, if it held the lease, given it up).
     ended: Signal,
-    /// A step took its place in the limit and has not finished: its request is in flight, or
-    /// its outcome not yet written.
-    sending: AtomicBool,
-    /// Notified when a step finishes.
-    step_done: Notify,
+    /// A request is in flight: from its place in the limit until the place is given back.
+    in_request: AtomicBool,
+    /// Notified when a request's place is given back.
+    request_done: Notify,
 }
 
-/// Marks the step in hand finished when dropped, however it ends.
-struct StepDone<'a>(&'a Control);
-
-impl Drop for StepDone<'_> {
-    fn drop(&mut self) {
-        self.0.sending.store(false, Ordering::SeqCst);
-        self.0.step_done.notify_waiters();
-    }
-}
-
-/// The robot's limiter as its worker uses it: it notes when a step has its place, and so is
-/// about to send, for [`hand_over`].
+/// The robot's limiter as its worker uses it: it notes when a request holds its place, and
+/// so is in flight, for the worker's closing.
 #[derive(Debug)]
 struct Noted {
     limiter: Arc<RedisLimiter>,
@@ -114,13 +127,15 @@ impl Limiter for Noted {
     fn acquire(&self) -> BoxFuture<'_, Result<Slot, Error>> {
         Box::pin(async move {
             let slot = self.limiter.acquire().await?;
-            self.control.sending.store(true, Ordering::SeqCst);
+            self.control.in_request.store(true, Ordering::SeqCst);
             Ok(slot)
         })
     }
 
     fn release(&self, slot: Slot) {
         self.limiter.release(slot);
+        self.control.in_request.store(false, Ordering::SeqCst);
+        self.control.request_done.notify_waiters();
     }
 
     fn hold(&self, penalty: Duration) {
@@ -140,8 +155,8 @@ impl fmt::Debug for Control {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Control")
             .field("closed", &self.closed.is_set())
-            .field("handing_over", &self.handing_over.is_set())
             .field("ended", &self.ended.is_set())
+            .field("in_request", &self.in_request.load(Ordering::SeqCst))
             .finish_non_exhaustive()
     }
 }
@@ -181,40 +196,10 @@ impl Drop for Ended {
     }
 }
 
-/// Every worker of this process, for [`hand_over`].
-static WORKERS: LazyLock<Mutex<Vec<Weak<Control>>>> = LazyLock::new(Default::default);
-
-/// For a process about to end: the worker of every robot whose last clone is gone finishes
-/// the request it has in flight, if any, and gives its lease up, so that another process
-/// takes the robot over now rather than when the lease lapses. What else it read (a message
-/// waiting for its place in the limit) stays in Redis for that process, with its `msgUuid`.
-/// Robots still in use are left alone. Waits at most `deadline`; `true` if every such worker
-/// ended in time.
-pub(crate) async fn hand_over(deadline: Duration) -> bool {
-    let closed: Vec<Arc<Control>> = {
-        let mut workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
-        workers.retain(|worker| worker.strong_count() > 0);
-        workers
-            .iter()
-            .filter_map(Weak::upgrade)
-            .filter(|control| control.closed.is_set() && !control.ended.is_set())
-            .collect()
-    };
-    for control in &closed {
-        control.handing_over.set();
-    }
-    let ended = async {
-        for control in &closed {
-            control.ended.wait().await;
-        }
-    };
-    tokio::time::timeout(deadline, ended).await.is_ok()
-}
-
 /// Why the lease holder stopped.
 #[derive(Debug)]
 enum End {
-    /// Every robot is gone: it stepped down.
+    /// The robot is closed in this process: it stepped down.
     Closed,
     /// Another process holds the lease.
     Lost,
@@ -245,9 +230,17 @@ enum Read {
     Bad(Entry, Option<Payload>, Error),
 }
 
+/// Entries read, and whether the queue had overflowed when they were (with
+/// `QueuePolicy::Digest`: they are a backlog to merge).
+#[derive(Default)]
+struct Batch {
+    entries: Vec<Entry>,
+    overflowed: bool,
+}
+
 /// What a `FINISH` did beyond finishing: what it read next, and whether to stop.
 struct Finished {
-    next: Vec<Entry>,
+    next: Batch,
     stop: Option<Stop>,
 }
 
@@ -280,6 +273,80 @@ fn unexpected(what: &'static str) -> Error {
     Error::store_unavailable("answer as this library expects", Unexpected(what))
 }
 
+/// What a store's failure said, kept as the cause of another error.
+#[derive(Debug)]
+struct Cause(String);
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Cause {}
+
+/// The Redis client's error behind `error`, if any.
+fn redis_cause(error: &Error) -> Option<&redis::RedisError> {
+    let mut cause = std::error::Error::source(error);
+    while let Some(e) = cause {
+        if let Some(redis) = e.downcast_ref::<redis::RedisError>() {
+            return Some(redis);
+        }
+        cause = e.source();
+    }
+    None
+}
+
+/// Whether a script that failed with `error` surely did not run: no connection could be
+/// made, or Redis answered with an error. Otherwise (no answer in time, the connection lost
+/// once the script was sent, an answer that cannot be read) it may have run.
+fn surely_not_run(error: &Error) -> bool {
+    redis_cause(error).is_some_and(|e| {
+        e.is_connection_refusal()
+            || matches!(
+                e.kind(),
+                redis::ErrorKind::Server(_)
+                    | redis::ErrorKind::Extension
+                    | redis::ErrorKind::AuthenticationFailed
+                    | redis::ErrorKind::InvalidClientConfig
+                    | redis::ErrorKind::RESP3NotSupported
+            )
+    })
+}
+
+/// The error of a message that could not be queued, after `last` ended the last try: it
+/// says whether the message may have been queued all the same (`unanswered`: a try may
+/// have run in Redis, its answer lost), or surely was not.
+fn not_queued(last: Error, unanswered: bool) -> Error {
+    let what = if unanswered {
+        "confirm that the message was queued (no answer came in time: it may have been \
+         queued, and then it is delivered all the same, so sending it again may post it twice)"
+    } else {
+        "queue the message (it was not queued)"
+    };
+    match redis_cause(&last) {
+        Some(redis) => Error::store_unavailable(what, redis.clone()),
+        None => {
+            let cause = std::error::Error::source(&last)
+                .map_or_else(|| last.to_string(), ToString::to_string);
+            Error::store_unavailable(what, Cause(cause))
+        }
+    }
+}
+
+/// How many new entries the lease holder reads at a time, with `policy` and `capacity`.
+fn read_count(policy: QueuePolicy, capacity: usize) -> usize {
+    match policy {
+        QueuePolicy::Digest => capacity.saturating_add(1).clamp(READ, MOST_READ),
+        _ => READ,
+    }
+}
+
+/// The most messages the shared backlog holds with `QueuePolicy::Digest`, for `capacity`.
+fn digest_bound(capacity: usize) -> usize {
+    capacity.saturating_add(capacity.max(MOST_OVERFLOW))
+}
+
 impl<D: Destination> RedisOutbox<D> {
     /// The queue in `store` of `destination`, sent through `transport` within `limit`, and
     /// this process's worker for it, started on the store's runtime: it takes the lease when
@@ -294,9 +361,11 @@ impl<D: Destination> RedisOutbox<D> {
         takeover_after: Duration,
     ) -> Arc<RedisOutbox<D>> {
         let keys = Keys::new(destination.limit_key());
+        let token = format!("{:032x}", fastrand::u128(..));
         let limiter = Arc::new(RedisLimiter::new(
             Arc::clone(&store),
             keys.clone(),
+            token.clone(),
             limit,
             transport.timeout(),
         ));
@@ -315,15 +384,10 @@ impl<D: Destination> RedisOutbox<D> {
             capacity,
             policy: queue_policy,
             takeover_after,
-            token: format!("{:032x}", fastrand::u128(..)),
+            token,
             queued: AtomicUsize::new(0),
             control,
         });
-        {
-            let mut workers = WORKERS.lock().unwrap_or_else(|e| e.into_inner());
-            workers.retain(|worker| worker.strong_count() > 0);
-            workers.push(Arc::downgrade(&outbox.control));
-        }
         let ended = Ended(Arc::clone(&outbox.control));
         let worker = Arc::clone(&outbox);
         store.spawn(async move {
@@ -371,13 +435,14 @@ impl<D: Destination> RedisOutbox<D> {
         self.control.closed.wait().await;
     }
 
-    /// Returns once the process hands the robot over ([`hand_over`]) and no step of this
-    /// worker is under way: one that has its place finishes first, its outcome written.
-    async fn handed_over(&self) {
-        self.control.handing_over.wait().await;
+    /// Returns once the outbox is closed and no request is in flight: a step that only
+    /// waits (for a place, a throttle, a retry) may be dropped then, its entry left pending
+    /// for the next holder.
+    async fn interrupted(&self) {
+        self.closing().await;
         loop {
-            let done = self.control.step_done.notified();
-            if !self.control.sending.load(Ordering::SeqCst) {
+            let done = self.control.request_done.notified();
+            if !self.control.in_request.load(Ordering::SeqCst) {
                 return;
             }
             done.await;
@@ -387,8 +452,6 @@ impl<D: Destination> RedisOutbox<D> {
     /// Queues a checked message in Redis, as the queue policy says; with
     /// [`QueuePolicy::Wait`], waits for room. Returns once the message is in Redis.
     pub async fn enqueue(&self, checked: Checked) -> Result<Delivery, Error> {
-        // Subscribed before anything is queued, so no outcome is published unheard.
-        self.store.subscribe(self.store.reply_channel()).await?;
         let msg_uuid = MsgUuid::random();
         let uuid = msg_uuid.as_str();
         let delivery = self
@@ -398,15 +461,15 @@ impl<D: Destination> RedisOutbox<D> {
         let mut wait = Duration::from_millis(10);
         loop {
             match self.push(uuid, &body, self.store.reply_channel()).await {
-                Ok(Ok(entry)) => {
+                Ok(Some(entry)) => {
                     self.store.queued(uuid, entry);
                     return Ok(delivery);
                 }
-                Ok(Err(())) if self.policy == QueuePolicy::Wait => {
+                Ok(None) if self.policy == QueuePolicy::Wait => {
                     tokio::time::sleep(wait).await;
                     wait = (wait * 2).min(Duration::from_millis(250));
                 }
-                Ok(Err(())) => {
+                Ok(None) => {
                     self.store.forget(uuid);
                     return Err(Error::queue_full(self.capacity));
                 }
@@ -427,8 +490,8 @@ impl<D: Destination> RedisOutbox<D> {
         self.store.spawn(async move {
             let msg_uuid = MsgUuid::random();
             let dropped = match this.push(msg_uuid.as_str(), &body, "").await {
-                Ok(Ok(_)) => return,
-                Ok(Err(())) => Error::queue_full(this.capacity),
+                Ok(Some(_)) => return,
+                Ok(None) => Error::queue_full(this.capacity),
                 Err(e) => e,
             };
             tracing::warn!(
@@ -439,14 +502,45 @@ impl<D: Destination> RedisOutbox<D> {
         });
     }
 
-    /// One try at queueing `body` as `msg_uuid`: its entry, or `Err(())` when the queue is
-    /// full (not with `QueuePolicy::Digest`, which always queues).
-    async fn push(
+    /// Queues `body` as `msg_uuid`, its outcome to be published on `reply` (none if empty):
+    /// its entry, or `None` when the queue is full (with `QueuePolicy::Digest`, only past
+    /// [`digest_bound`]). A try that fails is made again, with the same `msgUuid`, for up to
+    /// [`ENQUEUE_PATIENCE`] after the first failure: `ENQUEUE` queues a `msgUuid` once, so a
+    /// try whose answer was lost (it ran in Redis) is not queued twice, and the next try
+    /// answers with its entry. The error at the end says whether the message may have been
+    /// queued.
+    async fn push(&self, msg_uuid: &str, body: &str, reply: &str) -> Result<Option<String>, Error> {
+        let mut first_failure = None;
+        let mut pause = Backoff::new();
+        let mut unanswered = false;
+        loop {
+            let e = match self.push_once(msg_uuid, body, reply).await {
+                Ok(queued) => return Ok(queued),
+                // Refused credentials, say: trying again would not mend it.
+                Err(e) if e.kind() != ErrorKind::StoreUnavailable => return Err(e),
+                Err(e) => e,
+            };
+            unanswered |= !surely_not_run(&e);
+            let since = *first_failure.get_or_insert_with(Instant::now);
+            if since.elapsed() >= ENQUEUE_PATIENCE {
+                return Err(not_queued(e, unanswered));
+            }
+            tracing::debug!(robot = %self.name(), error = %e, "a message could not be queued: trying again");
+            tokio::time::sleep(pause.next()).await;
+        }
+    }
+
+    /// One try at [`push`](RedisOutbox::push).
+    async fn push_once(
         &self,
         msg_uuid: &str,
         body: &str,
         reply: &str,
-    ) -> Result<Result<String, ()>, Error> {
+    ) -> Result<Option<String>, Error> {
+        if !reply.is_empty() {
+            // Subscribed before anything is queued, so no outcome is published unheard.
+            self.store.subscribe(reply).await?;
+        }
         let policy = match self.policy {
             QueuePolicy::Wait => "wait",
             QueuePolicy::Fail => "fail",
@@ -457,7 +551,7 @@ impl<D: Destination> RedisOutbox<D> {
             .script(
                 "queue the message",
                 &ENQUEUE_SCRIPT,
-                vec![self.keys.queue.clone()],
+                vec![self.keys.queue.clone(), self.keys.queued(msg_uuid)],
                 vec![
                     self.capacity.to_string(),
                     policy.to_owned(),
@@ -466,6 +560,8 @@ impl<D: Destination> RedisOutbox<D> {
                     body.to_owned(),
                     reply.to_owned(),
                     self.keys.wake.clone(),
+                    millis(QUEUED_TTL),
+                    digest_bound(self.capacity).to_string(),
                 ],
             )
             .await?;
@@ -479,55 +575,94 @@ impl<D: Destination> RedisOutbox<D> {
                 .store(usize::try_from(len).unwrap_or(0), Ordering::Relaxed);
         }
         match (queued, items.get(2).and_then(scripts::string)) {
-            (Some(1), Some(entry)) => Ok(Ok(entry)),
-            (Some(0), _) => Ok(Err(())),
+            (Some(1), Some(entry)) => Ok(Some(entry)),
+            (Some(0), _) => Ok(None),
             _ => Err(unexpected("from ENQUEUE")),
         }
     }
 
     /// Waits until the robot's queue in Redis is empty (every message of the fleet delivered
-    /// or finally failed), for at most `deadline`.
+    /// or finally failed), for at most `deadline`, through failures to reach Redis: an
+    /// error at the deadline says why it ended, the queue not yet empty
+    /// ([`Timeout`](crate::ErrorKind::Timeout)) or Redis out of reach.
     pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
         let until = Instant::now() + deadline;
+        let mut trouble = Backoff::new();
         loop {
-            let len: usize = self
-                .store
-                .command(
+            let count = self.store.command(
+                "count the queued messages",
+                redis::cmd("XLEN").arg(&self.keys.queue).clone(),
+            );
+            let failure = match tokio::time::timeout_at(until, count).await {
+                Ok(Ok(len)) => {
+                    self.queued.store(len, Ordering::Relaxed);
+                    if len == 0 {
+                        return Ok(());
+                    }
+                    trouble.reset();
+                    None
+                }
+                Ok(Err(e)) => Some(e),
+                Err(_) => Some(Error::store_unavailable(
                     "count the queued messages",
-                    redis::cmd("XLEN").arg(&self.keys.queue).clone(),
-                )
-                .await?;
-            self.queued.store(len, Ordering::Relaxed);
-            if len == 0 {
-                return Ok(());
-            }
+                    Unexpected("no answer before the deadline"),
+                )),
+            };
             let now = Instant::now();
             if now >= until {
-                return Err(Error::flush_timeout(len, deadline));
+                return Err(
+                    failure.unwrap_or_else(|| Error::flush_timeout(self.pending(), deadline))
+                );
             }
-            tokio::time::sleep((until - now).min(Duration::from_millis(20))).await;
+            let pause = match failure {
+                Some(_) => trouble.next(),
+                None => Duration::from_millis(20),
+            };
+            tokio::time::sleep(pause.min(until - now)).await;
         }
     }
 
-    /// No more sends will come from this process: its worker finishes the delivery in hand,
-    /// if it holds the lease, and steps down, so that another process takes over at once.
+    /// No more sends will come from this process: its worker finishes the request it has in
+    /// flight, if any, and, if it holds the lease, gives it up, so that another process
+    /// takes over at once. What it read and had not started stays in Redis for that process.
     pub fn close(&self) {
         self.control.closed.set();
+    }
+
+    /// Closes (see [`close`](RedisOutbox::close)) and waits, at most `deadline`, for the
+    /// worker to end: its request in flight answered, the places it gave back written and
+    /// the lease given up.
+    pub async fn close_and_wait(&self, deadline: Duration) -> Result<(), Error> {
+        self.close();
+        if tokio::time::timeout(deadline, self.control.ended.wait())
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        Err(if self.control.in_request.load(Ordering::SeqCst) {
+            Error::flush_timeout(1, deadline)
+        } else {
+            Error::store_unavailable(
+                "give the robot's lease up before the deadline",
+                Unexpected("no answer in time"),
+            )
+        })
     }
 
     /// This process's worker: takes the lease when it can, delivers while it holds it.
     async fn run(self: Arc<Self>) {
         let wake = self.store.wake(&self.keys.wake);
+        let free = self.store.wake(&self.keys.free);
         let mut trouble = Backoff::new();
         let mut outage = false;
         loop {
             if self.is_closed() {
                 return;
             }
-            let woken = wake.notified();
-            // Subscribed to wake-ups first: a queue that was empty got a message, or a holder
-            // stepped down.
-            let led = match self.store.subscribe(&self.keys.wake).await {
+            // Subscribed first: to messages queued while the queue was empty, for the
+            // holder, and to the lease given up, for the others.
+            let led = match self.subscribe().await {
                 Ok(()) => self.lead().await,
                 Err(e) => Err(e),
             };
@@ -537,7 +672,7 @@ impl<D: Destination> RedisOutbox<D> {
                         tracing::warn!(
                             robot = %self.name(),
                             error = %e,
-                            "the robot's shared queue is out of reach: it waits in Redis"
+                            "Redis cannot be reached: this process cannot deliver the robot's shared queue until it can"
                         );
                     }
                     tokio::select! {
@@ -547,9 +682,11 @@ impl<D: Destination> RedisOutbox<D> {
                     continue;
                 }
                 Ok(Some(left)) => {
+                    // Until the lease is given up, or would lapse unless renewed.
+                    let look = if left.is_zero() { FOLLOW_LOOK } else { left };
                     tokio::select! {
-                        _ = woken => {}
-                        _ = tokio::time::sleep(left.min(FOLLOW_LOOK)) => {}
+                        _ = free.notified() => {}
+                        _ = tokio::time::sleep(look) => {}
                         _ = self.closing() => {}
                     }
                 }
@@ -562,8 +699,6 @@ impl<D: Destination> RedisOutbox<D> {
                     let end = tokio::select! {
                         end = self.deliver_while_held(&wake) => end,
                         end = self.keep_lease() => end,
-                        // What was read and not started is claimed by the next holder.
-                        () = self.handed_over() => End::Closed,
                     };
                     self.limiter.forget_ahead();
                     match end {
@@ -583,7 +718,10 @@ impl<D: Destination> RedisOutbox<D> {
                                 error = %e,
                                 "the robot's lease could not be renewed: this process stops delivering"
                             );
-                            tokio::time::sleep(trouble.next()).await;
+                            tokio::select! {
+                                _ = tokio::time::sleep(trouble.next()) => {}
+                                _ = self.closing() => {}
+                            }
                         }
                     }
                 }
@@ -591,8 +729,14 @@ impl<D: Destination> RedisOutbox<D> {
         }
     }
 
+    /// Subscribes to the robot's channels (once for the life of the store).
+    async fn subscribe(&self) -> Result<(), Error> {
+        self.store.subscribe(&self.keys.wake).await?;
+        self.store.subscribe(&self.keys.free).await
+    }
+
     /// Takes or keeps the lease: `None` when this process holds it, else how long the
-    /// holder's has left.
+    /// holder's has left (zero: unknown).
     async fn lead(&self) -> Result<Option<Duration>, Error> {
         let answer = self
             .store
@@ -653,7 +797,7 @@ impl<D: Destination> RedisOutbox<D> {
                 "give the robot's lease up",
                 &STEP_DOWN_SCRIPT,
                 vec![self.keys.lease.clone()],
-                vec![self.token.clone(), self.keys.wake.clone()],
+                vec![self.token.clone(), self.keys.free.clone()],
             )
             .await;
         if let Err(e) = stepped {
@@ -671,7 +815,10 @@ impl<D: Destination> RedisOutbox<D> {
                 Stop::Lost => return End::Lost,
                 Stop::Resync => {
                     self.limiter.forget_ahead();
-                    tokio::time::sleep(trouble.next()).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(trouble.next()) => {}
+                        _ = self.closing() => return End::Closed,
+                    }
                 }
             }
         }
@@ -681,15 +828,22 @@ impl<D: Destination> RedisOutbox<D> {
     async fn deliver_from_claims(&self, wake: &Notify) -> Stop {
         let mut cursor = "0-0".to_owned();
         loop {
+            if self.is_closed() {
+                return Stop::Closed;
+            }
             let (entries, next) = match self.claim(&cursor).await {
                 Ok(Some(claimed)) => claimed,
                 Ok(None) => return Stop::Lost,
                 Err(_) => return Stop::Resync,
             };
-            if !entries.is_empty()
-                && let Err(stop) = self.deliver_batch(entries, false).await
-            {
-                return stop;
+            if !entries.is_empty() {
+                let claimed = Batch {
+                    entries,
+                    overflowed: false,
+                };
+                if let Err(stop) = self.deliver_batch(claimed, false).await {
+                    return stop;
+                }
             }
             if next == "0-0" {
                 break;
@@ -697,20 +851,21 @@ impl<D: Destination> RedisOutbox<D> {
             cursor = next;
         }
         // What the last script read: `FINISH` reads on, `TAKE` reads after a wait.
-        let mut read = Vec::new();
+        let mut read = Batch::default();
         let mut looked = false;
         loop {
-            if read.is_empty() && !looked {
+            // What was read and not started stays pending, for the next holder.
+            if self.is_closed() {
+                return Stop::Closed;
+            }
+            if read.entries.is_empty() && !looked {
                 read = match self.take().await {
-                    Ok(Some(entries)) => entries,
+                    Ok(Some(batch)) => batch,
                     Ok(None) => return Stop::Lost,
                     Err(_) => return Stop::Resync,
                 };
             }
-            if read.is_empty() {
-                if self.is_closed() {
-                    return Stop::Closed;
-                }
+            if read.entries.is_empty() {
                 // A message queued since the last look woke us, or wakes us now: `ENQUEUE`
                 // publishes when the queue was empty, and the wake-up is kept until waited
                 // for.
@@ -724,7 +879,7 @@ impl<D: Destination> RedisOutbox<D> {
             }
             (read, looked) = match self.deliver_batch(std::mem::take(&mut read), true).await {
                 Ok(Some(next)) => (next, true),
-                Ok(None) => (Vec::new(), false),
+                Ok(None) => (Batch::default(), false),
                 Err(stop) => return stop,
             };
         }
@@ -761,7 +916,7 @@ impl<D: Destination> RedisOutbox<D> {
 
     /// Reads new entries, taking a place in the limit for the first: them, or `None` when the
     /// lease is lost.
-    async fn take(&self) -> Result<Option<Vec<Entry>>, Error> {
+    async fn take(&self) -> Result<Option<Batch>, Error> {
         let place = self.limiter.place_args();
         let releases = self.limiter.take_unwritten();
         let mut args = vec![
@@ -802,7 +957,7 @@ impl<D: Destination> RedisOutbox<D> {
         answer: &redis::Value,
         place: Option<&PlaceArgs>,
         script: &'static str,
-    ) -> Result<Option<Vec<Entry>>, Error> {
+    ) -> Result<Option<Batch>, Error> {
         let items = scripts::array(answer).ok_or_else(|| unexpected(script))?;
         match items {
             [held, len, ..] if int(held) == Some(0) => {
@@ -817,11 +972,18 @@ impl<D: Destination> RedisOutbox<D> {
                 if let (Some(place), Some(placed)) = (place, Placed::read(placed)) {
                     self.limiter.placed(place, placed);
                 }
-                if let Some(len) = int(len) {
-                    self.queued
-                        .store(usize::try_from(len).unwrap_or(0), Ordering::Relaxed);
+                let len = int(len).map(|len| usize::try_from(len).unwrap_or(0));
+                if let Some(len) = len {
+                    self.queued.store(len, Ordering::Relaxed);
                 }
-                Ok(Some(entries))
+                // Over the capacity, the queue holds overflowed entries: with
+                // `QueuePolicy::Digest`, what was read is before them, a backlog to merge.
+                let overflowed =
+                    self.policy == QueuePolicy::Digest && len.is_some_and(|l| l > self.capacity);
+                Ok(Some(Batch {
+                    entries,
+                    overflowed,
+                }))
             }
             [held] if int(held) == Some(0) => Ok(None),
             _ => Err(unexpected(script)),
@@ -829,15 +991,19 @@ impl<D: Destination> RedisOutbox<D> {
     }
 
     fn read_count(&self) -> usize {
-        match self.policy {
-            QueuePolicy::Digest => self.capacity.saturating_add(1).clamp(READ, MOST_READ),
-            _ => READ,
-        }
+        read_count(self.policy, self.capacity)
     }
 
     /// A queued message as delivery needs it, checked again against this process's robot;
     /// or what is wrong with it.
     fn read(&self, entry: Entry) -> Read {
+        if let Some(problem) = entry.problem {
+            let error = Error::invalid_message(format!(
+                "a queued message that this library cannot read ({problem}): not sent"
+            ));
+            let payload = Payload::from_json(&entry.body).ok();
+            return Read::Bad(entry, payload, error);
+        }
         let Some(msg_uuid) = MsgUuid::parse(&entry.msg_uuid) else {
             let error = Error::invalid_message("a queued message without a msgUuid");
             return Read::Bad(entry, None, error);
@@ -859,26 +1025,29 @@ impl<D: Destination> RedisOutbox<D> {
         }
     }
 
-    /// Delivers `entries` in order: a backlog that overflowed (up to its last entry queued
-    /// over the capacity) as digests, the rest one by one. After the last, if `read_on`,
-    /// reads what comes next and returns it (`None`: nothing was read on).
-    async fn deliver_batch(
-        &self,
-        entries: Vec<Entry>,
-        read_on: bool,
-    ) -> Result<Option<Vec<Entry>>, Stop> {
-        let mut items = Vec::with_capacity(entries.len());
-        for entry in entries {
+    /// Delivers `batch` in order: a backlog that overflowed (up to its last entry queued over
+    /// the capacity, or all of it when the queue was over the capacity as it was read) as
+    /// digests, the rest one by one; an entry that cannot be sent is finished as failed,
+    /// alone. After the last, if `read_on`, reads what comes next and returns it (`None`:
+    /// nothing was read on).
+    ///
+    /// Once the robot is closed, no step starts, and a step that only waits (for a place,
+    /// a throttle or a retry) is cut short: its entries stay pending for the next holder.
+    /// A request in flight is answered, and its outcome written, first.
+    async fn deliver_batch(&self, batch: Batch, read_on: bool) -> Result<Option<Batch>, Stop> {
+        let mut items = Vec::with_capacity(batch.entries.len());
+        for entry in batch.entries {
             match self.read(entry) {
                 Read::Item(item) => items.push(item),
                 Read::Bad(entry, payload, error) => {
                     tracing::warn!(
                         robot = %self.name(),
+                        entry = %entry.id,
                         error = %error,
-                        "a queued message cannot be sent as it is"
+                        "a queued message cannot be sent as it is: finished as failed"
                     );
-                    if let Some(payload) = &payload {
-                        self.worker.notify_failure(payload, &error);
+                    if let Some(payload) = payload {
+                        self.tell_failure(vec![payload], &error).await;
                     }
                     let finished = self.finish(&[&entry], &Err(error), 0, false).await?;
                     if let Some(stop) = finished.stop {
@@ -887,10 +1056,14 @@ impl<D: Destination> RedisOutbox<D> {
                 }
             }
         }
-        let merged = items
-            .iter()
-            .rposition(|item| item.entry.overflow)
-            .map_or(0, |last| last + 1);
+        let merged = if batch.overflowed {
+            items.len()
+        } else {
+            items
+                .iter()
+                .rposition(|item| item.entry.overflow)
+                .map_or(0, |last| last + 1)
+        };
         let mut steps = if merged > 0 {
             let backlog: Vec<&Checked> = items[..merged].iter().map(|i| &i.checked).collect();
             self.worker.plan(&backlog)
@@ -901,25 +1074,41 @@ impl<D: Destination> RedisOutbox<D> {
         let total = steps.len();
         let mut items = items.into_iter();
         for (i, step) in steps.into_iter().enumerate() {
-            // Under way from its place in the limit until its outcome is written.
-            let _done = StepDone(&self.control);
+            if self.is_closed() {
+                return Err(Stop::Closed);
+            }
             let run: Vec<Item> = items.by_ref().take(step.count()).collect();
-            let result = match &step {
-                Step::One => {
-                    self.worker
-                        .deliver_one(&run[0].checked, &run[0].msg_uuid, 1)
-                        .await
-                }
-                Step::Merged { digest, .. } => {
-                    let msg_uuid = MsgUuid::merged(run.iter().map(|i| &i.msg_uuid));
-                    self.worker.deliver_one(digest, &msg_uuid, run.len()).await
+            let delivering = async {
+                match &step {
+                    Step::One => {
+                        self.worker
+                            .deliver_one(&run[0].checked, &run[0].msg_uuid, 1)
+                            .await
+                    }
+                    Step::Merged { digest, .. } => {
+                        let msg_uuid = MsgUuid::merged(run.iter().map(|i| &i.msg_uuid));
+                        self.worker.deliver_one(digest, &msg_uuid, run.len()).await
+                    }
                 }
             };
-            if result.as_ref().is_err_and(Error::is_store_failure) {
-                // The limit could not be consulted: nothing was sent, nothing is finished.
-                return Err(Stop::Resync);
+            let result = tokio::select! {
+                biased;
+                result = delivering => result,
+                () = self.interrupted() => return Err(Stop::Closed),
+            };
+            if let Err(e) = &result
+                && e.is_store_failure()
+            {
+                // The limit could not be consulted, or refused this process, which lost
+                // the lease: nothing was sent, nothing is finished.
+                return Err(if LeaseLost::is_cause_of(e) {
+                    Stop::Lost
+                } else {
+                    Stop::Resync
+                });
             }
             let last = i + 1 == total;
+            let read_on = read_on && !self.is_closed();
             let (count, place) = match (last, read_on) {
                 (false, _) => (0, true),
                 (true, true) => (self.read_count(), true),
@@ -929,9 +1118,8 @@ impl<D: Destination> RedisOutbox<D> {
             // the sender does. (If this process dies before the outcome is written, the next
             // holder sends the message again, and they may hear of it twice.)
             if let Err(e) = &result {
-                for item in &run {
-                    self.worker.notify_failure(item.checked.payload(), e);
-                }
+                let payloads = run.iter().map(|i| i.checked.payload().clone()).collect();
+                self.tell_failure(payloads, e).await;
             }
             let entries: Vec<&Entry> = run.iter().map(|i| &i.entry).collect();
             let finished = self.finish(&entries, &result, count, place).await?;
@@ -941,17 +1129,34 @@ impl<D: Destination> RedisOutbox<D> {
             if last {
                 return Ok(read_on.then_some(finished.next));
             }
-            if self.is_closed() {
-                return Err(Stop::Closed);
-            }
         }
         Ok(None)
+    }
+
+    /// Tells the failure hook and the fallback that `payloads` finally failed with `error`,
+    /// on a thread of the blocking pool, and waits for them: a slow hook delays this robot's
+    /// delivery, not the store's runtime (other robots, leases, outcomes).
+    async fn tell_failure(&self, payloads: Vec<Payload>, error: &Error) {
+        let Some(listeners) = self.worker.listeners() else {
+            return;
+        };
+        let error = error.clone();
+        let told = tokio::task::spawn_blocking(move || {
+            for payload in &payloads {
+                listeners.tell(payload, &error);
+            }
+        });
+        // A hook's panic is caught where it is called.
+        let _ = told.await;
     }
 
     /// Finishes `entries` with `result`: keeps and publishes the outcome, acknowledges and
     /// deletes them; then reads up to `count` more and, if `place`, takes a place for what
     /// comes next. Tried until it lands: if an answer is lost, the holder claims again what
     /// it has not finished.
+    ///
+    /// The outcome is kept and published only for an entry with a well-formed `msgUuid`, on
+    /// a reply channel of this library's.
     async fn finish(
         &self,
         entries: &[&Entry],
@@ -960,16 +1165,24 @@ impl<D: Destination> RedisOutbox<D> {
         place: bool,
     ) -> Result<Finished, Stop> {
         let outcome = outcome::encode(result);
+        let told: Vec<&Entry> = entries
+            .iter()
+            .copied()
+            .filter(|e| MsgUuid::parse(&e.msg_uuid).is_some())
+            .collect();
         let mut keys = vec![
             self.keys.lease.clone(),
             self.keys.queue.clone(),
             self.keys.places.clone(),
             self.keys.hold.clone(),
         ];
-        keys.extend(entries.iter().map(|e| self.keys.outcome(&e.msg_uuid)));
+        keys.extend(told.iter().map(|e| self.keys.outcome(&e.msg_uuid)));
         // Each sender's process hears of its own messages.
         let mut channels: HashMap<&str, Vec<&str>> = HashMap::new();
-        for entry in entries.iter().filter(|e| !e.reply.is_empty()) {
+        for entry in told
+            .iter()
+            .filter(|e| e.reply.starts_with("dingtalk:reply:"))
+        {
             channels
                 .entry(&entry.reply)
                 .or_default()
@@ -1018,11 +1231,11 @@ impl<D: Destination> RedisOutbox<D> {
                 return match self.read_answer(&answer, next_place.as_ref(), "FINISH") {
                     Ok(Some(next)) => Ok(Finished { next, stop: None }),
                     Ok(None) => Ok(Finished {
-                        next: Vec::new(),
+                        next: Batch::default(),
                         stop: Some(Stop::Lost),
                     }),
                     Err(_) => Ok(Finished {
-                        next: Vec::new(),
+                        next: Batch::default(),
                         stop: Some(Stop::Resync),
                     }),
                 };
@@ -1050,7 +1263,7 @@ impl<D: Destination> RedisOutbox<D> {
                         .and_then(int)
                         == Some(0);
                     return Ok(Finished {
-                        next: Vec::new(),
+                        next: Batch::default(),
                         stop: Some(if lost { Stop::Lost } else { Stop::Resync }),
                     });
                 }
@@ -1066,5 +1279,66 @@ impl<D: Destination> fmt::Debug for RedisOutbox<D> {
             .field("store", &self.store)
             .field("takeover_after", &self.takeover_after)
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused() -> Error {
+        let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        Error::store_unavailable("queue the message", redis::RedisError::from(io))
+    }
+
+    fn timed_out() -> Error {
+        let io = std::io::Error::from(std::io::ErrorKind::TimedOut);
+        Error::store_unavailable("queue the message", redis::RedisError::from(io))
+    }
+
+    #[test]
+    fn a_message_not_queued_is_told_apart_from_one_whose_answer_was_lost() {
+        assert!(surely_not_run(&refused()));
+        assert!(!surely_not_run(&timed_out()));
+        assert!(!surely_not_run(&unexpected("from ENQUEUE")));
+
+        let not = not_queued(refused(), false);
+        assert_eq!(not.kind(), ErrorKind::StoreUnavailable);
+        assert!(not.is_retryable());
+        assert!(
+            not.to_string().starts_with(
+                "the robot's shared store (Redis) could not queue the message (it was not queued)"
+            ),
+            "{not}"
+        );
+        // The client's error stays the cause: it names the address, and why.
+        let cause = std::error::Error::source(&not).unwrap().to_string();
+        assert!(cause.contains("refused"), "{cause}");
+
+        let maybe = not_queued(timed_out(), true);
+        assert!(
+            maybe.to_string().contains("it may have been queued"),
+            "{maybe}"
+        );
+        let maybe = not_queued(unexpected("from ENQUEUE"), true);
+        let cause = std::error::Error::source(&maybe).unwrap().to_string();
+        assert!(cause.contains("from ENQUEUE"), "{cause}");
+    }
+
+    #[test]
+    fn a_read_is_bounded_whatever_the_capacity() {
+        assert_eq!(read_count(QueuePolicy::Wait, 100_000), READ);
+        assert_eq!(read_count(QueuePolicy::Digest, 2), READ);
+        assert_eq!(read_count(QueuePolicy::Digest, 500), 501);
+        // Entries are up to 20,000 bytes: at most about 20 MB in one answer.
+        assert_eq!(read_count(QueuePolicy::Digest, 100_000), 1_000);
+        assert_eq!(read_count(QueuePolicy::Digest, usize::MAX), 1_000);
+    }
+
+    #[test]
+    fn a_digest_backlog_is_bounded() {
+        assert_eq!(digest_bound(1), 1 + MOST_OVERFLOW);
+        assert_eq!(digest_bound(5_000), 10_000);
+        assert_eq!(digest_bound(usize::MAX), usize::MAX);
     }
 }

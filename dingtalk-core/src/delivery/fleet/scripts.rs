@@ -56,15 +56,19 @@ local function read(queue, token, count)
 end
 "#;
 
-/// The limiter on its own: gives back places, then takes one (unless its id is empty).
+/// The limiter on its own: gives back places, then takes one (unless its id is empty) for
+/// the holder of the lease `token` (unless it is empty): a process that lost the lease (it
+/// stalled, and another took over) takes no place, and so sends nothing more.
 ///
-/// KEYS: places, hold. ARGV: max, per, lease, idle, id, then the places to give back.
-/// Returns what `acquire` returns.
+/// KEYS: places, hold, lease. ARGV: max, per, lease ms, idle, id, token, then the places to
+/// give back. Returns what `acquire` returns; {0, 0, -2} when no place was asked for, and
+/// {0, 0, -3} when the lease is another's.
 const LIMIT: &str = r#"
 local now = now_ms()
 local per = tonumber(ARGV[2])
-release(KEYS[1], now, per, 6)
-if ARGV[5] == '' then return {1, 0, -1} end
+release(KEYS[1], now, per, 7)
+if ARGV[5] == '' then return {0, 0, -2} end
+if ARGV[6] ~= '' and redis.call('GET', KEYS[3]) ~= ARGV[6] then return {0, 0, -3} end
 return acquire(KEYS[1], KEYS[2], now, tonumber(ARGV[1]), per, tonumber(ARGV[3]), ARGV[5], tonumber(ARGV[4]))
 "#;
 
@@ -83,19 +87,27 @@ return 1
 
 /// Queues a message, as the queue policy says when the queue is full: `fail` and `wait`
 /// refuse it (the sender fails, or tries again later), `digest` queues it marked as an
-/// overflow, which the deliverer merges with the backlog before it. The deliverer is woken
-/// when the queue was empty (otherwise it reads on when it finishes what it holds).
+/// overflow, which the deliverer merges with the backlog before it, up to `bound` messages in
+/// all (past it, no process may be delivering: refused as with `fail`). The deliverer is
+/// woken when the queue was empty (otherwise it reads on when it finishes what it holds).
 ///
-/// KEYS: queue. ARGV: capacity, policy, idle ms, msgUuid, body, reply channel, wake channel.
-/// Returns {1, length, id} when queued, {0, length} when refused.
+/// Queueing the same `msgUuid` again within `marker ttl` (a sender whose answer was lost
+/// tries again) queues nothing and answers as the first time did: the entry is kept under
+/// the marker key.
+///
+/// KEYS: queue, marker. ARGV: capacity, policy, idle ms, msgUuid, body, reply channel, wake
+/// channel, marker ttl ms, bound.
+/// Returns {1, length, id} when queued (or queued already), {0, length} when refused.
 const ENQUEUE: &str = r#"
 local queue = KEYS[1]
+local known = redis.call('GET', KEYS[2])
+if known then return {1, redis.call('XLEN', queue), known} end
 if redis.call('EXISTS', queue) == 0 then
   redis.call('XGROUP', 'CREATE', queue, 'workers', '0', 'MKSTREAM')
 end
 local len = redis.call('XLEN', queue)
 local over = len >= tonumber(ARGV[1])
-if over and ARGV[2] ~= 'digest' then return {0, len} end
+if over and (ARGV[2] ~= 'digest' or len >= tonumber(ARGV[9])) then return {0, len} end
 local id
 if over then
   id = redis.call('XADD', queue, '*', 'u', ARGV[4], 'b', ARGV[5], 'r', ARGV[6], 'o', '1')
@@ -103,12 +115,14 @@ else
   id = redis.call('XADD', queue, '*', 'u', ARGV[4], 'b', ARGV[5], 'r', ARGV[6])
 end
 redis.call('PEXPIRE', queue, ARGV[3])
+redis.call('SET', KEYS[2], id, 'PX', ARGV[8])
 if len == 0 then redis.call('PUBLISH', ARGV[7], '') end
 return {1, len + 1, id}
 "#;
 
 /// Takes or keeps the lease of the robot's delivery. A process that takes it forgets the
-/// consumers of earlier holders that hold no entries.
+/// consumers of earlier holders that hold no entries. A lease with no time to live (made
+/// persistent by hand) is given one, so that it lapses as a lease does.
 ///
 /// KEYS: lease, queue. ARGV: token, lease ms. Returns {1, 0} when held, else {0, ms left}.
 const LEAD: &str = r#"
@@ -117,7 +131,14 @@ if holder == ARGV[1] then
   redis.call('PEXPIRE', KEYS[1], ARGV[2])
   return {1, 0}
 end
-if holder then return {0, redis.call('PTTL', KEYS[1])} end
+if holder then
+  local left = redis.call('PTTL', KEYS[1])
+  if left < 0 then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    left = tonumber(ARGV[2])
+  end
+  return {0, left}
+end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if redis.call('EXISTS', KEYS[2]) == 1 then
   local consumers = redis.pcall('XINFO', 'CONSUMERS', KEYS[2], 'workers')
@@ -148,7 +169,7 @@ return 0
 "#;
 
 /// Gives the lease up, if it is still this process's, and wakes the others so that one takes
-/// it at once. KEYS: lease. ARGV: token, wake channel.
+/// it at once. KEYS: lease. ARGV: token, the channel of a lease given up.
 const STEP_DOWN: &str = r#"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   redis.call('DEL', KEYS[1])
@@ -174,7 +195,8 @@ return {1, claimed[1], claimed[2]}
 ///
 /// KEYS: lease, queue, places, hold. ARGV: token, lease ms, count, max, per, place lease,
 /// idle, place id, then the places to give back.
-/// Returns {0} when the lease is lost, else {1, entries, place, queue length}.
+/// Returns {0} when the lease is lost, else {1, entries, place, queue length}; the place is
+/// {0, 0, -2} when none was asked for (no entry was read).
 const TAKE: &str = r#"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -182,7 +204,7 @@ local now = now_ms()
 local per = tonumber(ARGV[5])
 release(KEYS[3], now, per, 9)
 local entries = read(KEYS[2], ARGV[1], tonumber(ARGV[3]))
-local place = {0, 0, -1}
+local place = {0, 0, -2}
 if #entries > 0 then
   place = acquire(KEYS[3], KEYS[4], now, tonumber(ARGV[4]), per, tonumber(ARGV[6]), ARGV[8], tonumber(ARGV[7]))
 end
@@ -219,7 +241,7 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0, redis.call('XLEN', KEYS
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 local count = tonumber(ARGV[3])
 local entries = read(KEYS[2], ARGV[1], count)
-local place = {0, 0, -1}
+local place = {0, 0, -2}
 if ARGV[8] ~= '' and (count == 0 or #entries > 0) then
   place = acquire(KEYS[3], KEYS[4], now, tonumber(ARGV[4]), per, tonumber(ARGV[6]), ARGV[8], tonumber(ARGV[7]))
 end
@@ -304,14 +326,23 @@ pub(crate) fn array(value: &Value) -> Option<&[Value]> {
     }
 }
 
-/// The answer of `acquire` inside a script.
+/// What a script answered about a place in the limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Placed {
-    pub taken: bool,
-    /// How long to wait before asking again, when not taken.
-    pub wait_ms: u64,
-    /// Places taken, with this one; `None` while a throttle holds.
-    pub used: Option<u64>,
+pub(crate) enum Placed {
+    /// Taken, or not (`wait_ms`: how long to wait before asking again): `used` places are
+    /// taken, with this one.
+    Counted {
+        taken: bool,
+        wait_ms: u64,
+        used: u64,
+    },
+    /// A throttle holds for `wait_ms` more.
+    Held { wait_ms: u64 },
+    /// No place was asked for (the script read no message, or only gave places back): it
+    /// says nothing of the limit or a throttle.
+    NotAsked,
+    /// Not taken: the lease of the robot's queue is another process's.
+    LeaseLost,
 }
 
 impl Placed {
@@ -322,11 +353,22 @@ impl Placed {
             int(items.get(1)?)?,
             int(items.get(2)?)?,
         );
-        Some(Placed {
-            taken: taken == 1,
-            wait_ms: u64::try_from(wait).unwrap_or(0),
-            used: u64::try_from(used).ok(),
+        let wait_ms = u64::try_from(wait).unwrap_or(0);
+        Some(match used {
+            -1 => Placed::Held { wait_ms },
+            -2 => Placed::NotAsked,
+            -3 => Placed::LeaseLost,
+            used => Placed::Counted {
+                taken: taken == 1,
+                wait_ms,
+                used: u64::try_from(used).ok()?,
+            },
         })
+    }
+
+    /// Whether the place was taken.
+    pub fn taken(self) -> bool {
+        matches!(self, Placed::Counted { taken: true, .. })
     }
 }
 
@@ -335,39 +377,89 @@ impl Placed {
 pub(crate) struct Entry {
     pub id: String,
     pub msg_uuid: String,
+    /// Its body; read lossily when it is not UTF-8 (then `problem` says so).
     pub body: String,
     /// Where its sender waits for its outcome.
     pub reply: String,
     /// Queued over the capacity (with `QueuePolicy::Digest`): merged with what is before it.
     pub overflow: bool,
+    /// What makes it unreadable as this library writes entries (a field missing or not
+    /// UTF-8, an odd list of fields: written by something else): it cannot be sent.
+    pub problem: Option<&'static str>,
 }
 
 impl Entry {
+    /// The entry `value`, however malformed its fields; `None` when it has no id (only Redis
+    /// writes those: the answer is not what a stream's is).
     fn read(value: &Value) -> Option<Entry> {
         let items = array(value)?;
         let id = string(items.first()?)?;
-        let fields = array(items.get(1)?)?;
         let mut entry = Entry {
             id,
             msg_uuid: String::new(),
             body: String::new(),
             reply: String::new(),
             overflow: false,
+            problem: None,
         };
+        let Some(fields) = items.get(1).and_then(array) else {
+            entry.problem = Some("it has no fields");
+            return Some(entry);
+        };
+        let mut problem = None;
+        let (mut has_uuid, mut has_body) = (false, false);
         for pair in fields.chunks(2) {
-            let [name, value] = pair else { return None };
-            match string(name)?.as_str() {
-                "u" => entry.msg_uuid = string(value)?,
-                "b" => entry.body = string(value)?,
-                "r" => entry.reply = string(value)?,
+            let [name, value] = pair else {
+                problem.get_or_insert("its fields are an odd list");
+                continue;
+            };
+            let Some(name) = string(name) else {
+                problem.get_or_insert("a field's name is not UTF-8");
+                continue;
+            };
+            match name.as_str() {
+                "u" => match string(value) {
+                    Some(uuid) => (entry.msg_uuid, has_uuid) = (uuid, true),
+                    None => {
+                        problem.get_or_insert("its msgUuid is not UTF-8");
+                    }
+                },
+                "b" => {
+                    has_body = true;
+                    match string(value) {
+                        Some(body) => entry.body = body,
+                        None => {
+                            problem.get_or_insert("its body is not UTF-8");
+                            if let Value::BulkString(bytes) = value {
+                                entry.body = String::from_utf8_lossy(bytes).into_owned();
+                            }
+                        }
+                    }
+                }
+                "r" => match string(value) {
+                    Some(reply) => entry.reply = reply,
+                    None => {
+                        problem.get_or_insert("its reply channel is not UTF-8");
+                    }
+                },
                 "o" => entry.overflow = true,
                 _ => {}
             }
         }
+        if !has_uuid {
+            problem.get_or_insert("it has no msgUuid");
+        }
+        if !has_body {
+            problem.get_or_insert("it has no body");
+        }
+        entry.problem = problem;
         Some(entry)
     }
 
-    /// The entries in `value`, in order. An entry deleted while pending (nil) is left out.
+    /// The entries in `value`, in order, each read on its own: one that is malformed is
+    /// there with its `problem`, so that it is finished rather than hold up those after it.
+    /// An entry deleted while pending (nil) is left out. `None` when `value` is not a list
+    /// of entries, or an entry has no id.
     pub fn read_all(value: &Value) -> Option<Vec<Entry>> {
         array(value)?
             .iter()
@@ -406,8 +498,96 @@ mod tests {
         assert_eq!(entries[0].body, "{}");
         assert_eq!(entries[0].reply, "chan");
         assert!(!entries[0].overflow);
+        assert_eq!(entries[0].problem, None);
         assert!(entries[1].overflow);
         assert_eq!(Entry::read_all(&Value::Nil), Some(vec![]));
         assert_eq!(Entry::read_all(&Value::Int(1)), None);
+    }
+
+    #[test]
+    fn a_malformed_entry_is_read_on_its_own_with_what_is_wrong() {
+        let bulk = |s: &[u8]| Value::BulkString(s.to_vec());
+        let entry = |id: &str, fields: Vec<Value>| {
+            Value::Array(vec![bulk(id.as_bytes()), Value::Array(fields)])
+        };
+        let good = || vec![bulk(b"u"), bulk(b"00ff"), bulk(b"b"), bulk(b"{}")];
+        let mut odd = good();
+        odd.push(bulk(b"r"));
+        let mut bad_name = good();
+        bad_name.extend([bulk(b"\xff"), bulk(b"x")]);
+        let value = Value::Array(vec![
+            entry("1-0", good()),
+            entry(
+                "2-0",
+                vec![
+                    bulk(b"u"),
+                    bulk(b"00ff"),
+                    bulk(b"b"),
+                    bulk(b"{\"x\":\"\xff\"}"),
+                ],
+            ),
+            entry("3-0", odd),
+            entry("4-0", vec![bulk(b"b"), bulk(b"{}")]),
+            entry("5-0", vec![bulk(b"u"), bulk(b"00ff")]),
+            entry(
+                "6-0",
+                vec![bulk(b"u"), bulk(b"\xfe"), bulk(b"b"), bulk(b"{}")],
+            ),
+            entry("7-0", bad_name),
+            Value::Array(vec![bulk(b"8-0"), Value::Int(3)]),
+            entry("9-0", good()),
+        ]);
+        let entries = Entry::read_all(&value).unwrap();
+        let problems: Vec<(&str, Option<&str>)> =
+            entries.iter().map(|e| (e.id.as_str(), e.problem)).collect();
+        assert_eq!(
+            problems,
+            [
+                ("1-0", None),
+                ("2-0", Some("its body is not UTF-8")),
+                ("3-0", Some("its fields are an odd list")),
+                ("4-0", Some("it has no msgUuid")),
+                ("5-0", Some("it has no body")),
+                ("6-0", Some("its msgUuid is not UTF-8")),
+                ("7-0", Some("a field's name is not UTF-8")),
+                ("8-0", Some("it has no fields")),
+                ("9-0", None),
+            ]
+        );
+        // What can be read of it is there: its msgUuid, and its body lossily.
+        assert_eq!(entries[1].msg_uuid, "00ff");
+        assert_eq!(entries[1].body, "{\"x\":\"\u{fffd}\"}");
+        // Without an id, the answer is not a stream's.
+        let no_id = Value::Array(vec![Value::Array(vec![Value::Int(1), Value::Nil])]);
+        assert_eq!(Entry::read_all(&no_id), None);
+    }
+
+    #[test]
+    fn a_place_not_asked_for_says_nothing_of_the_limit() {
+        let answer = |used: i64| Value::Array(vec![Value::Int(0), Value::Int(0), Value::Int(used)]);
+        assert_eq!(Placed::read(&answer(-2)), Some(Placed::NotAsked));
+        assert_eq!(Placed::read(&answer(-3)), Some(Placed::LeaseLost));
+        assert_eq!(
+            Placed::read(&Value::Array(vec![
+                Value::Int(0),
+                Value::Int(900),
+                Value::Int(-1)
+            ])),
+            Some(Placed::Held { wait_ms: 900 })
+        );
+        let taken = Placed::read(&Value::Array(vec![
+            Value::Int(1),
+            Value::Int(0),
+            Value::Int(3),
+        ]));
+        assert_eq!(
+            taken,
+            Some(Placed::Counted {
+                taken: true,
+                wait_ms: 0,
+                used: 3
+            })
+        );
+        assert!(taken.unwrap().taken());
     }
 }
