@@ -56,7 +56,8 @@ impl Sandbox {
             });
         }
         let mut accepted = self.endpoint.accepted.subscribe();
-        let mut deadline = WallClockDeadline::start(timeout);
+        // Started at the first wait: a wait that has its messages already needs no thread.
+        let mut started = None;
         loop {
             // Marked seen before looking, so that a message accepted after the look wakes us.
             accepted.borrow_and_update();
@@ -66,6 +67,7 @@ impl Sandbox {
                     return Ok(state.received.to_vec());
                 }
             }
+            let deadline = started.get_or_insert_with(|| WallClockDeadline::start(timeout));
             tokio::select! {
                 // The sender lives as long as `self`: it cannot close while we wait.
                 _ = accepted.changed() => {}
