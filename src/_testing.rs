@@ -167,17 +167,16 @@
 //!
 //! ### Configuration without `set_var`
 //!
-//! A program that reads its robot from the environment ([`Robot::from_env`](crate::Robot::from_env):
-//! `DINGTALK_WEBHOOK`, `DINGTALK_SECRET`, `DINGTALK_KEYWORDS`) need not have its tests change
-//! the environment, which is `unsafe` (it races with every thread that reads it). Read the
-//! settings through [`Robot::from_lookup`](crate::Robot::from_lookup) instead, given
-//! `std::env::var` in the program and the sandbox's settings in tests.
+//! A program that reads its robot from the environment
+//! ([`Robot::from_env`](crate::Robot::from_env): `DINGTALK_WEBHOOK`, `DINGTALK_SECRET`,
+//! `DINGTALK_KEYWORDS`) need not have its tests change the environment, which is `unsafe` (it
+//! races with every thread that reads it). Read the settings through
+//! [`Robot::from_lookup`](crate::Robot::from_lookup) instead, given `std::env::var` in the
+//! program and the sandbox's settings in tests.
 //! [`Robot::from_env_prefixed("OPS")`](crate::Robot::from_env_prefixed) reads
 //! `OPS_DINGTALK_WEBHOOK` and so on, for a second robot.
 //!
 //! ```
-//! use std::time::Duration;
-//!
 //! use dingtalk_bot::{Payload, Robot};
 //! use dingtalk_sandbox::Sandbox;
 //!

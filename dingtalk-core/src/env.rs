@@ -54,8 +54,9 @@ impl Robot {
     /// ```
     /// use dingtalk_core::Robot;
     ///
+    /// let webhook = "https://oapi.dingtalk.com/robot/send?access_token=t";
     /// let robot = Robot::from_lookup(|name| match name {
-    ///     "DINGTALK_WEBHOOK" => Some("https://oapi.dingtalk.com/robot/send?access_token=t".into()),
+    ///     "DINGTALK_WEBHOOK" => Some(webhook.to_owned()),
     ///     "DINGTALK_KEYWORDS" => Some("deploy, 告警".into()),
     ///     _ => None,
     /// })?;

@@ -41,7 +41,8 @@ impl Sandbox {
     /// drop(robot.post(&Payload::text("one")).await?); // queued: sent in the background
     /// drop(robot.post(&Payload::text("two")).await?);
     /// let received = sandbox.wait_for(2, Duration::from_secs(5)).await?;
-    /// assert_eq!(received[1].payload().to_json(), r#"{"msgtype":"text","text":{"content":"two"}}"#);
+    /// assert_eq!(received.len(), 2);
+    /// assert_eq!(received[1].payload().content(), Some("two"));
     /// # Ok(()) }
     /// ```
     pub async fn wait_for(&self, n: usize, timeout: Duration) -> Result<Vec<Received>, WaitError> {
