@@ -1,8 +1,10 @@
 //! A robot's queue and limits in Redis (feature `redis`), against real processes, a real Redis
 //! and the sandbox at scaled limits (5 messages a second, a 2 s takeover): a fleet of three
-//! processes within one limit, a deliverer killed mid-request and taken over, Redis stopped
-//! and started again, the queue policies on the shared backlog, outcomes and failure hooks,
-//! and the round trips a message costs.
+//! processes within one limit, a deliverer killed mid-request or stalled and taken over, a
+//! process that closes its robot and hands the queue over at once, a throttle shared by
+//! processes, Redis stopped and started again or losing an answer, entries another program
+//! wrote, the queue policies on the shared backlog, outcomes and failure hooks, what Redis
+//! holds (never the token, every key expiring), and the round trips a message costs.
 //!
 //! Redis: `REDIS_URL` if set, else a `redis-server` of each test's own (see
 //! `support/redis_server.rs`). Processes: the test binary runs itself as a child, with
@@ -16,10 +18,11 @@ mod redis_server;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant, SystemTime};
 
-use dingtalk_bot::{ErrorKind, Payload, QueuePolicy, Robot, RobotBuilder};
+use dingtalk_bot::{ErrorKind, Payload, QueuePolicy, RetryPolicy, Robot, RobotBuilder};
 use dingtalk_sandbox::{Fault, Sandbox};
 use redis_server::RedisServer;
 
@@ -108,6 +111,18 @@ struct ChildProcess {
 
 impl ChildProcess {
     fn start(role: &str, webhook: &str, redis: &str, name: &str) -> ChildProcess {
+        ChildProcess::start_with(role, webhook, redis, name, &[])
+    }
+
+    /// As [`start`](ChildProcess::start), with more of the environment (`CHILD_COUNT`,
+    /// `CHILD_TAKEOVER_MS`: see [`child_process`]).
+    fn start_with(
+        role: &str,
+        webhook: &str,
+        redis: &str,
+        name: &str,
+        env: &[(&str, &str)],
+    ) -> ChildProcess {
         let state = TempDir::new(&format!("{role}-{name}"));
         let mut child = Command::new(std::env::current_exe().unwrap())
             .args([
@@ -121,6 +136,7 @@ impl ChildProcess {
             .env("CHILD_REDIS", redis)
             .env("CHILD_NAME", name)
             .env("DINGTALK_STATE_DIR", &state.0)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -140,6 +156,14 @@ impl ChildProcess {
             lines,
             _state: state,
         }
+    }
+
+    /// Sends the child `signal` (`SIGSTOP`, `SIGCONT`).
+    fn signal(&self, signal: libc::c_int) {
+        // SAFETY: `kill` with the pid of a child of ours, not yet waited for, and a valid
+        // signal number.
+        let sent = unsafe { libc::kill(self.child.id() as libc::pid_t, signal) };
+        assert_eq!(sent, 0, "{}", std::io::Error::last_os_error());
     }
 
     /// The next line the child says, within `within`.
@@ -201,8 +225,15 @@ fn fastrand_u64() -> u64 {
 /// It says what it did after `CHILD ` on a line.
 ///
 /// - `burst`: posts `<name> 0` … `<name> 5`, waits for each, says `done <delivered>`.
-/// - `post-and-deliver`: posts `a 0` … `a 29`, says `posted`, then delivers until killed.
+/// - `post-and-deliver`: posts `a 0` … `a 29` (`CHILD_COUNT` of them), says `posted`, then
+///   delivers until killed.
 /// - `take-over`: waits until the robot's queue is empty, says `flushed`.
+/// - `send-and-close`: sends `<name> 1`, closes the robot, says `closed`, and ends.
+/// - `send`: sends `<name> 2`, says `sent`, closes the robot and ends.
+/// - `throttled`: sends `<name>` with a robot that fails when throttled (for a minute), says
+///   the error's kind (or `delivered`), closes the robot and ends.
+///
+/// `CHILD_TAKEOVER_MS` sets the robot's takeover (2 s unless set).
 #[test]
 fn child_process() {
     let Ok(role) = std::env::var("DINGTALK_TEST_CHILD") else {
@@ -216,7 +247,17 @@ fn child_process() {
         .build()
         .unwrap();
     runtime.block_on(async move {
-        let robot = robot(&webhook, &redis).build().unwrap();
+        let mut builder = robot(&webhook, &redis);
+        if let Ok(ms) = std::env::var("CHILD_TAKEOVER_MS") {
+            builder = builder.redis_takeover_after(Duration::from_millis(ms.parse().unwrap()));
+        }
+        if role == "throttled" {
+            builder = builder
+                .fail_when_throttled()
+                .throttle_penalty(Duration::from_secs(60));
+        }
+        let robot = builder.build().unwrap();
+        let count: usize = std::env::var("CHILD_COUNT").map_or(30, |n| n.parse().unwrap());
         match role.as_str() {
             "burst" => {
                 let mut deliveries = Vec::new();
@@ -232,7 +273,7 @@ fn child_process() {
                 println!("CHILD done {delivered}");
             }
             "post-and-deliver" => {
-                for i in 0..30 {
+                for i in 0..count {
                     // Queued in Redis: its outcome goes to whoever delivers it.
                     drop(robot.post(&Payload::text(format!("a {i}"))).await.unwrap());
                 }
@@ -242,6 +283,29 @@ fn child_process() {
             "take-over" => {
                 robot.flush(Duration::from_secs(30)).await.unwrap();
                 println!("CHILD flushed");
+            }
+            "send-and-close" => {
+                robot
+                    .send(&Payload::text(format!("{name} 1")))
+                    .await
+                    .unwrap();
+                robot.close(Duration::from_secs(5)).await.unwrap();
+                println!("CHILD closed");
+            }
+            "send" => {
+                robot
+                    .send(&Payload::text(format!("{name} 2")))
+                    .await
+                    .unwrap();
+                println!("CHILD sent");
+                robot.close(Duration::from_secs(5)).await.unwrap();
+            }
+            "throttled" => {
+                match robot.send(&Payload::text(name)).await {
+                    Ok(_) => println!("CHILD delivered"),
+                    Err(e) => println!("CHILD {}", e.kind()),
+                }
+                robot.close(Duration::from_secs(5)).await.unwrap();
             }
             other => panic!("no child role {other}"),
         }
@@ -282,7 +346,13 @@ async fn a_deliverer_killed_mid_request_is_taken_over_and_every_message_arrives_
     let redis = RedisServer::any();
     let sandbox = sandbox().await;
     let webhook = sandbox.webhook_url();
-    let first = ChildProcess::start("post-and-deliver", &webhook, redis.url(), "a");
+    let first = ChildProcess::start_with(
+        "post-and-deliver",
+        &webhook,
+        redis.url(),
+        "a",
+        &[("CHILD_COUNT", "16")],
+    );
     assert_eq!(first.says(Duration::from_secs(30)), "posted");
     // The first five go at once; the sixth waits a second for its place. It is accepted,
     // and its answer held back: the deliverer is killed waiting for it.
@@ -296,15 +366,21 @@ async fn a_deliverer_killed_mid_request_is_taken_over_and_every_message_arrives_
     })
     .await;
     drop(first); // SIGKILL
-    let killed_at = Instant::now();
     let second = ChildProcess::start("take-over", &webhook, redis.url(), "b");
     assert_eq!(second.says(Duration::from_secs(40)), "flushed");
+    // Nothing arrives between the sixth and the takeover: the lease, last renewed at most a
+    // third of the takeover before the sixth left, lapses no sooner than two thirds of it
+    // after. (A second process that delivered at once would send the seventh within the
+    // second the sixth's place takes to come back.)
+    let arrivals: Vec<SystemTime> = sandbox.received().iter().map(|r| r.received_at()).collect();
+    let gap = arrivals[6].duration_since(arrivals[5]).unwrap();
     assert!(
-        killed_at.elapsed() >= TAKEOVER,
-        "taken over before the lease lapsed"
+        gap >= TAKEOVER * 2 / 3 - Duration::from_millis(100),
+        "taken over {gap:?} after the sixth, before the lease lapsed"
     );
+    assert!(gap < TAKEOVER + Duration::from_secs(3), "{gap:?}");
     let texts = texts_once_each(&sandbox);
-    let expected: Vec<String> = (0..30).map(|i| format!("a {i}")).collect();
+    let expected: Vec<String> = (0..16).map(|i| format!("a {i}")).collect();
     assert_eq!(texts, expected);
     // The sixth was sent again with its msgUuid: acknowledged, not posted twice.
     let duplicates = sandbox.exchanges().iter().filter(|e| e.duplicate).count();
@@ -340,13 +416,23 @@ async fn while_redis_is_down_posts_fail_typed_and_nothing_queued_is_lost() {
     })
     .await;
     redis.stop();
+    // Once the connection is seen to be lost (a request sent on it as it went would have
+    // no answer, and might have been run), no try can reach Redis.
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let e = robot.post(&Payload::text("lost")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
     assert!(e.is_retryable());
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let e = robot.post(&Payload::text("lost")).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
-    redis.start().unwrap();
+    // Tried again for two seconds, with no connection made: it says so, and that nothing
+    // was queued.
+    assert!(e.to_string().contains("(it was not queued)"), "{e}");
+    // `flush` rides the outage out: Redis is back within its deadline.
+    let restarted = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(700));
+        redis.start().unwrap();
+        redis
+    });
+    robot.flush(Duration::from_secs(20)).await.unwrap();
+    let _redis = restarted.join().unwrap();
     let after = robot.send(&Payload::text("m 8")).await.unwrap();
     assert_eq!(after.errmsg(), "ok");
     robot.flush(Duration::from_secs(20)).await.unwrap();
@@ -467,8 +553,11 @@ async fn a_message_costs_at_most_three_round_trips_to_redis() {
         }
     };
     let sandbox = Sandbox::builder().no_rate_limit().start().await.unwrap();
+    // A takeover long enough that no renewal of the lease falls within the count, however
+    // slow the machine.
     let robot = Robot::builder(sandbox.webhook_url())
         .redis(redis.url())
+        .redis_takeover_after(Duration::from_secs(600))
         .rate_limit(1_000, Duration::from_secs(1))
         .build()
         .unwrap();
@@ -643,4 +732,742 @@ async fn credentials_redis_refuses_are_a_configuration_error_that_never_shows_th
     let receipt = robot.send(&Payload::text("let in")).await.unwrap();
     assert_eq!(receipt.errmsg(), "ok");
     assert_eq!(texts_once_each(&sandbox), ["let in"]);
+}
+
+// What follows reads and writes Redis as another program would, through a connection of the
+// test's own, and so needs the robot's key names: `dingtalk:{<hex SHA-256 of the robot's
+// host:port and access_token>}:<name>`.
+
+/// A sandbox at the scaled limit with the access_token `token`, by which a test finds the
+/// robot's keys.
+async fn sandbox_with_token(token: &str) -> Sandbox {
+    Sandbox::builder()
+        .access_token(token)
+        .rate_limit(MAX, PER)
+        .penalty(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap()
+}
+
+/// The key `name` (`queue`, `lease`, …) of the robot of `sandbox`, whose token is `token`.
+fn robot_key(sandbox: &Sandbox, token: &str, name: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let addr = sandbox.addr();
+    let hash = Sha256::digest(format!("{}:{} {token}", addr.ip(), addr.port()).as_bytes());
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("dingtalk:{{{hex}}}:{name}")
+}
+
+/// A connection of the test's own to `redis`.
+fn connect(redis: &RedisServer) -> redis::Connection {
+    redis::Client::open(redis.url())
+        .unwrap()
+        .get_connection()
+        .unwrap()
+}
+
+/// A token no other test uses.
+fn unique_token(test: &str) -> String {
+    format!("{test}{:x}", fastrand_u64())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_another_program_wrote_are_finished_as_failed_and_those_after_them_delivered() {
+    let redis = RedisServer::any();
+    let token = unique_token("poison");
+    let sandbox = sandbox_with_token(&token).await;
+    let failed = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&failed);
+    let robot = robot(&sandbox.webhook_url(), redis.url())
+        .on_failure(move |payload, e| heard.lock().unwrap().push((payload.to_json(), e.kind())))
+        .build()
+        .unwrap();
+    robot.send(&Payload::text("good 0")).await.unwrap();
+    let mut writer = connect(&redis);
+    // Where the outcome of one of them goes, as a sender of this library's would hear it.
+    let reply = format!("dingtalk:reply:{}", unique_token("test"));
+    let mut listener = connect(&redis);
+    let mut outcomes = listener.as_pubsub();
+    outcomes.subscribe(&reply).unwrap();
+    outcomes
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let queue = robot_key(&sandbox, &token, "queue");
+    let uuid = "0123456789abcdef0123456789abcdef";
+    let bad_body: &[u8] = b"{\"msgtype\":\"text\",\"text\":{\"content\":\"bad \xff\"}}";
+    let poison: [Vec<&[u8]>; 3] = [
+        // A body that is not UTF-8.
+        vec![
+            b"u",
+            uuid.as_bytes(),
+            b"b",
+            bad_body,
+            b"r",
+            reply.as_bytes(),
+        ],
+        // No msgUuid.
+        vec![
+            b"b",
+            br#"{"msgtype":"text","text":{"content":"no msgUuid"}}"#,
+        ],
+        // A field whose name is not UTF-8.
+        vec![b"\xfe", b"x", b"u", b"fedcba9876543210fedcba9876543210"],
+    ];
+    for fields in poison {
+        let mut xadd = redis::cmd("XADD");
+        xadd.arg(&queue).arg("*");
+        for field in fields {
+            xadd.arg(field);
+        }
+        let _: String = xadd.query(&mut writer).unwrap();
+    }
+    let after = robot.post(&Payload::text("good 1")).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(10), after)
+        .await
+        .expect("the message after the malformed ones is delivered")
+        .unwrap();
+    assert_eq!(texts_once_each(&sandbox), ["good 0", "good 1"]);
+    // The sender of the one with a msgUuid and a reply channel hears that it failed.
+    let message = outcomes.get_message().unwrap();
+    let said: String = message.get_payload().unwrap();
+    let (uuids, outcome) = said.split_once('\n').unwrap();
+    assert_eq!(uuids, uuid);
+    assert!(
+        outcome.contains(r#""kind":"invalid message""#)
+            && outcome.contains("its body is not UTF-8"),
+        "{outcome}"
+    );
+    // The hook hears of those whose body reads as a message (lossily, if need be).
+    assert_eq!(
+        *failed.lock().unwrap(),
+        [
+            (
+                r#"{"msgtype":"text","text":{"content":"bad �"}}"#.to_owned(),
+                ErrorKind::InvalidMessage
+            ),
+            (
+                r#"{"msgtype":"text","text":{"content":"no msgUuid"}}"#.to_owned(),
+                ErrorKind::InvalidMessage
+            )
+        ]
+    );
+    robot.flush(Duration::from_secs(5)).await.unwrap();
+    let left: usize = redis::cmd("XLEN").arg(&queue).query(&mut writer).unwrap();
+    assert_eq!(left, 0);
+}
+
+/// A TCP proxy in front of a Redis of the test's own that plays what a network does: it
+/// lets a request through and loses its answer (the connection cut once Redis ran it), it
+/// stalls (nothing goes through), it closes every connection at once.
+struct Proxy {
+    port: u16,
+    state: Arc<ProxyState>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    /// A request that holds this is let through, and its connection cut before the answer.
+    cut_on: Mutex<Option<Vec<u8>>>,
+    /// Requests cut so.
+    cuts: AtomicUsize,
+    /// Nothing goes through.
+    stalled: AtomicBool,
+    /// Bumped to cut every connection made before.
+    generation: AtomicUsize,
+    /// New connections are closed at once.
+    closed: AtomicBool,
+    /// Once a request is cut, `closed` is set.
+    close_after_cut: AtomicBool,
+}
+
+impl Proxy {
+    async fn start(redis_port: u16) -> Proxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = Arc::new(ProxyState::default());
+        let shared = Arc::clone(&state);
+        let task = tokio::spawn(async move {
+            while let Ok((client, _)) = listener.accept().await {
+                if shared.closed.load(Ordering::SeqCst) {
+                    continue;
+                }
+                tokio::spawn(Proxy::pipe(client, redis_port, Arc::clone(&shared)));
+            }
+        });
+        Proxy { port, state, task }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn pipe(client: tokio::net::TcpStream, redis_port: u16, state: Arc<ProxyState>) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let Ok(server) = tokio::net::TcpStream::connect(("127.0.0.1", redis_port)).await else {
+            return;
+        };
+        let (mut client_in, mut client_out) = client.into_split();
+        let (mut server_in, mut server_out) = server.into_split();
+        let (mut up, mut down) = (vec![0; 1 << 16], vec![0; 1 << 16]);
+        let born = state.generation.load(Ordering::SeqCst);
+        loop {
+            tokio::select! {
+                read = client_in.read(&mut up) => {
+                    let n = match read { Ok(0) | Err(_) => return, Ok(n) => n };
+                    if state.stalled.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    let request = &up[..n];
+                    let cut = {
+                        let mut cut_on = state.cut_on.lock().unwrap();
+                        let found = cut_on
+                            .as_ref()
+                            .is_some_and(|m| request.windows(m.len()).any(|w| w == &m[..]));
+                        if found {
+                            *cut_on = None;
+                        }
+                        found
+                    };
+                    if server_out.write_all(request).await.is_err() {
+                        return;
+                    }
+                    if cut {
+                        // Redis runs it; what it answers is read and thrown away, then both
+                        // connections are closed.
+                        let _ = tokio::time::timeout(Duration::from_millis(300), async {
+                            while matches!(server_in.read(&mut down).await, Ok(n) if n > 0) {}
+                        })
+                        .await;
+                        if state.close_after_cut.load(Ordering::SeqCst) {
+                            state.closed.store(true, Ordering::SeqCst);
+                        }
+                        state.cuts.fetch_add(1, Ordering::SeqCst);
+                        return;
+                    }
+                }
+                read = server_in.read(&mut down) => {
+                    let n = match read { Ok(0) | Err(_) => return, Ok(n) => n };
+                    if state.stalled.load(Ordering::SeqCst) {
+                        continue;
+                    }
+                    if client_out.write_all(&down[..n]).await.is_err() {
+                        return;
+                    }
+                }
+                () = tokio::time::sleep(Duration::from_millis(5)) => {
+                    if state.generation.load(Ordering::SeqCst) != born {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn cut_on(&self, marker: &str) {
+        *self.state.cut_on.lock().unwrap() = Some(marker.as_bytes().to_vec());
+    }
+
+    fn cuts(&self) -> usize {
+        self.state.cuts.load(Ordering::SeqCst)
+    }
+
+    /// Refuses (closes at once) new connections while `closed`.
+    fn close(&self, closed: bool) {
+        self.state.closed.store(closed, Ordering::SeqCst);
+    }
+
+    /// Cuts every connection (after a stall, so that no answer is taken for that of a
+    /// request the stall swallowed), and waits for them to go.
+    async fn cut_all(&self) {
+        self.state.generation.fetch_add(1, Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_whose_queueing_answer_is_lost_is_queued_once_and_flush_keeps_its_deadline() {
+    let redis = match RedisServer::own(None) {
+        Ok(redis) => redis,
+        Err(e) => {
+            eprintln!("skipped: this test puts a proxy in front of a Redis of its own: {e}");
+            return;
+        }
+    };
+    let port = redis.url().rsplit(':').next().unwrap().parse().unwrap();
+    let proxy = Proxy::start(port).await;
+    let sandbox = sandbox().await;
+    let robot = robot(&sandbox.webhook_url(), &proxy.url()).build().unwrap();
+    // Connected, subscribed and the scripts loaded.
+    robot.send(&Payload::text("before")).await.unwrap();
+
+    // Redis queues it, and the answer is lost: the sender tries again with the same
+    // msgUuid, and is answered with the entry it has.
+    proxy.cut_on("answer lost");
+    let delivery = robot
+        .post(&Payload::text("answer lost"))
+        .await
+        .expect("queued: tried again, and found");
+    assert_eq!(proxy.cuts(), 1);
+    delivery.await.unwrap();
+    assert_eq!(texts_once_each(&sandbox), ["before", "answer lost"]);
+    // One entry, one request: nothing was queued twice.
+    assert_eq!(sandbox.exchanges().len(), 2);
+
+    // Redis silent: `flush` ends at its deadline, not at the client's response timeout.
+    proxy.state.stalled.store(true, Ordering::SeqCst);
+    let started = Instant::now();
+    let e = robot.flush(Duration::from_millis(300)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+    proxy.cut_all().await;
+    proxy.state.stalled.store(false, Ordering::SeqCst);
+    robot.flush(Duration::from_secs(10)).await.unwrap();
+
+    // Redis ran it and then could not be reached again: the sender cannot know whether it
+    // was queued, and says so. It was: it is delivered once Redis is back.
+    proxy.cut_on("unconfirmed");
+    proxy.state.close_after_cut.store(true, Ordering::SeqCst);
+    let e = robot.post(&Payload::text("unconfirmed")).await.unwrap_err();
+    assert_eq!(proxy.cuts(), 2);
+    assert_eq!(e.kind(), ErrorKind::StoreUnavailable, "{e}");
+    assert!(e.to_string().contains("it may have been queued"), "{e}");
+    proxy.close(false);
+    until("the unconfirmed message", Duration::from_secs(10), || {
+        sandbox.received().len() == 3
+    })
+    .await;
+    assert_eq!(
+        texts_once_each(&sandbox),
+        ["before", "answer lost", "unconfirmed"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_costs_at_most_three_round_trips_to_redis_with_three_workers() {
+    let redis = match RedisServer::own(None) {
+        Ok(redis) => redis,
+        Err(e) => {
+            eprintln!("skipped: this test counts the commands of a Redis of its own: {e}");
+            return;
+        }
+    };
+    let sandbox = Sandbox::builder().no_rate_limit().start().await.unwrap();
+    // Three workers, as three processes have them: a URL spelled otherwise is a store of its
+    // own, with a connection of its own. One holds the lease; the others wait for it to be
+    // given up or to lapse, and need not hear of each message.
+    let robots: Vec<Robot> = (0..3)
+        .map(|i| {
+            Robot::builder(sandbox.webhook_url())
+                .redis(format!("{}#worker-{i}", redis.url()))
+                .redis_takeover_after(Duration::from_secs(600))
+                .rate_limit(1_000, Duration::from_secs(1))
+                .build()
+                .unwrap()
+        })
+        .collect();
+    for robot in &robots {
+        robot.send(&Payload::text("warm")).await.unwrap();
+    }
+    let before = redis.command_calls();
+    let sent: u64 = 60;
+    for i in 0..sent {
+        let robot = &robots[i as usize % robots.len()];
+        robot.send(&Payload::text(format!("n {i}"))).await.unwrap();
+    }
+    let after = redis.command_calls();
+    let top_level = ["evalsha", "eval", "script|load", "subscribe", "ping"];
+    let calls: u64 = top_level
+        .iter()
+        .map(|name| after.get(*name).unwrap_or(&0) - before.get(*name).unwrap_or(&0))
+        .sum();
+    let per_message = calls as f64 / sent as f64;
+    println!(
+        "{per_message:.2} round trips to Redis per message with three workers ({calls} for {sent})"
+    );
+    assert!(
+        calls <= 3 * sent + 1,
+        "{per_message:.2} round trips per message"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_process_that_closes_its_robot_hands_the_queue_over_at_once() {
+    let redis = RedisServer::any();
+    let sandbox = sandbox().await;
+    let webhook = sandbox.webhook_url();
+    // A takeover of 5 s, which a process that ends holding the lease leaves the next to wait.
+    let takeover = [("CHILD_TAKEOVER_MS", "5000")];
+    let first = ChildProcess::start_with("send-and-close", &webhook, redis.url(), "c", &takeover);
+    assert_eq!(first.says(Duration::from_secs(30)), "closed");
+    assert!(first.finished_well(Duration::from_secs(10)));
+    let second = ChildProcess::start_with("send", &webhook, redis.url(), "c", &takeover);
+    assert_eq!(second.says(Duration::from_secs(30)), "sent");
+    assert!(second.finished_well(Duration::from_secs(10)));
+    assert_eq!(texts_once_each(&sandbox), ["c 1", "c 2"]);
+    let received = sandbox.received();
+    let gap = received[1]
+        .received_at()
+        .duration_since(received[0].received_at())
+        .unwrap();
+    assert!(
+        gap < Duration::from_millis(2500),
+        "{gap:?}: the second process waited for the lease to lapse"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_robot_dropped_while_its_message_waits_for_a_retry_gives_the_queue_up_at_once() {
+    let redis = RedisServer::any();
+    let sandbox = sandbox().await;
+    let webhook = sandbox.webhook_url();
+    // Its first attempt fails, and the next would wait 2.5 to 5 s.
+    let holder = robot(&webhook, &format!("{}#holder", redis.url()))
+        .redis_takeover_after(Duration::from_secs(5))
+        .retry(
+            RetryPolicy::default()
+                .initial_backoff(Duration::from_secs(5))
+                .max_backoff(Duration::from_secs(5)),
+        )
+        .build()
+        .unwrap();
+    holder.send(&Payload::text("first")).await.unwrap();
+    // Another process's robot (a store of its own), which does not hold the lease.
+    let other = robot(&webhook, &format!("{}#other", redis.url()))
+        .redis_takeover_after(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    other.flush(Duration::from_secs(5)).await.unwrap();
+    sandbox.fail_next(1, Fault::Status(500));
+    let delivery = holder.post(&Payload::text("retried")).await.unwrap();
+    until("the failed attempt", Duration::from_secs(5), || {
+        sandbox.exchanges().len() == 2
+    })
+    .await;
+    let dropped_at = Instant::now();
+    drop(holder);
+    // The other takes over at once, and sends it again with its msgUuid.
+    let receipt = tokio::time::timeout(Duration::from_secs(10), delivery)
+        .await
+        .expect("delivered")
+        .unwrap();
+    assert_eq!(receipt.attempts(), 1, "sent by the other, in one attempt");
+    assert!(
+        dropped_at.elapsed() < Duration::from_millis(2000),
+        "{:?}: the dropped robot waited out its retry",
+        dropped_at.elapsed()
+    );
+    assert_eq!(texts_once_each(&sandbox), ["first", "retried"]);
+    drop(other);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lease_left_without_a_time_to_live_lapses_all_the_same() {
+    let redis = match RedisServer::own(None) {
+        Ok(redis) => redis,
+        Err(e) => {
+            eprintln!("skipped: this test counts the commands of a Redis of its own: {e}");
+            return;
+        }
+    };
+    let token = unique_token("persist");
+    let sandbox = sandbox_with_token(&token).await;
+    // Another process's lease, made persistent by hand.
+    let mut writer = connect(&redis);
+    let lease = robot_key(&sandbox, &token, "lease");
+    let _: () = redis::cmd("SET")
+        .arg(&lease)
+        .arg("gone")
+        .query(&mut writer)
+        .unwrap();
+    let takeover = Duration::from_millis(1500);
+    let before = redis.command_calls();
+    let started = Instant::now();
+    let robot = robot(&sandbox.webhook_url(), redis.url())
+        .redis_takeover_after(takeover)
+        .build()
+        .unwrap();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        robot.send(&Payload::text("at last")),
+    )
+    .await
+    .expect("the lease lapsed, and the robot was taken over")
+    .unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= takeover - Duration::from_millis(100) && waited < takeover * 3,
+        "{waited:?}"
+    );
+    // Not a look a millisecond while it waited: one to find it, one when it lapses, and a
+    // few for the message.
+    let after = redis.command_calls();
+    let scripts = after.get("evalsha").unwrap_or(&0) - before.get("evalsha").unwrap_or(&0);
+    assert!(scripts < 20, "{scripts} scripts run");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_digest_backlog_that_no_process_delivers_is_bounded() {
+    let redis = RedisServer::any();
+    let token = unique_token("bound");
+    let sandbox = sandbox_with_token(&token).await;
+    // Another process holds the robot, and delivers nothing.
+    let mut writer = connect(&redis);
+    let lease = robot_key(&sandbox, &token, "lease");
+    let _: () = redis::cmd("SET")
+        .arg(&lease)
+        .arg("elsewhere")
+        .arg("PX")
+        .arg(60_000)
+        .query(&mut writer)
+        .unwrap();
+    let robot = robot(&sandbox.webhook_url(), redis.url())
+        .queue(1, QueuePolicy::Digest)
+        .build()
+        .unwrap();
+    // The capacity, then as many again or 1,000, whichever is more (posted side by side).
+    let mut posts = tokio::task::JoinSet::new();
+    for i in 0..1_001 {
+        let robot = robot.clone();
+        posts.spawn(async move { robot.post(&Payload::text(format!("d {i}"))).await.map(drop) });
+    }
+    while let Some(posted) = posts.join_next().await {
+        posted.unwrap().unwrap();
+    }
+    let e = robot
+        .post(&Payload::text("one too many"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::QueueFull, "{e}");
+    let queue = robot_key(&sandbox, &token, "queue");
+    let len: usize = redis::cmd("XLEN").arg(&queue).query(&mut writer).unwrap();
+    assert_eq!(len, 1_001);
+    drop(robot);
+    let _: () = redis::cmd("DEL")
+        .arg(&queue)
+        .arg(&lease)
+        .query(&mut writer)
+        .unwrap();
+    assert!(sandbox.exchanges().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_deliverer_is_taken_over_and_sends_nothing_again_once_it_resumes() {
+    let redis = RedisServer::any();
+    let sandbox = sandbox().await;
+    let webhook = sandbox.webhook_url();
+    let count = 12;
+    let first = ChildProcess::start_with(
+        "post-and-deliver",
+        &webhook,
+        redis.url(),
+        "a",
+        &[("CHILD_COUNT", "12")],
+    );
+    assert_eq!(first.says(Duration::from_secs(30)), "posted");
+    // Five go at once; it stalls while the sixth waits a second for its place.
+    until("five messages", Duration::from_secs(10), || {
+        sandbox.received().len() >= 5
+    })
+    .await;
+    first.signal(libc::SIGSTOP);
+    let second = ChildProcess::start("take-over", &webhook, redis.url(), "b");
+    until("the second to deliver", Duration::from_secs(15), || {
+        sandbox.received().len() >= 8
+    })
+    .await;
+    // The first resumes, holding the sixth: it has lost the lease, and sends nothing.
+    first.signal(libc::SIGCONT);
+    assert_eq!(second.says(Duration::from_secs(40)), "flushed");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let texts = texts_once_each(&sandbox);
+    let expected: Vec<String> = (0..count).map(|i| format!("a {i}")).collect();
+    assert_eq!(texts, expected);
+    let again: Vec<String> = sandbox
+        .exchanges()
+        .iter()
+        .filter(|e| e.duplicate)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(again.is_empty(), "sent again: {again:?}");
+    assert_eq!(throttles(&sandbox), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_throttle_one_process_met_holds_the_next_process_through_redis() {
+    let redis = RedisServer::any();
+    let sandbox = sandbox().await;
+    let webhook = sandbox.webhook_url();
+    sandbox.fail_next(1, Fault::answer(130_101, "send too fast"));
+    let first = ChildProcess::start("throttled", &webhook, redis.url(), "t 1");
+    assert_eq!(first.says(Duration::from_secs(30)), "rate limited");
+    assert!(first.finished_well(Duration::from_secs(10)));
+    // Another process, which met nothing itself: the hold is in Redis.
+    let second = ChildProcess::start("throttled", &webhook, redis.url(), "t 2");
+    assert_eq!(second.says(Duration::from_secs(30)), "rate limited");
+    assert!(second.finished_well(Duration::from_secs(10)));
+    // It never reached DingTalk.
+    assert_eq!(sandbox.exchanges().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_failure_hook_holds_up_no_other_robot() {
+    let redis = RedisServer::any();
+    let (slow_sandbox, other_sandbox) = (sandbox().await, sandbox().await);
+    let in_hook = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&in_hook);
+    let slow = robot(&slow_sandbox.webhook_url(), redis.url())
+        .on_failure(move |_, _| {
+            flag.store(true, Ordering::SeqCst);
+            std::thread::sleep(Duration::from_secs(2));
+        })
+        .build()
+        .unwrap();
+    // Another robot kept in the same Redis: the same connection and runtime.
+    let other = robot(&other_sandbox.webhook_url(), redis.url())
+        .build()
+        .unwrap();
+    other.send(&Payload::text("warm")).await.unwrap();
+    slow_sandbox.fail_next(1, Fault::answer(400_106, "机器人不存在"));
+    let failing = slow.post(&Payload::text("fails")).await.unwrap();
+    until("the hook", Duration::from_secs(5), || {
+        in_hook.load(Ordering::SeqCst)
+    })
+    .await;
+    let started = Instant::now();
+    other.send(&Payload::text("meanwhile")).await.unwrap();
+    assert!(
+        started.elapsed() < Duration::from_millis(1000),
+        "{:?}: it waited for another robot's hook",
+        started.elapsed()
+    );
+    // The sender hears once the hook has.
+    let e = failing.await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RobotNotFound);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_holds_no_token_nor_secret_and_every_key_expires() {
+    let redis = match RedisServer::own(None) {
+        Ok(redis) => redis,
+        Err(e) => {
+            eprintln!("skipped: this test reads every key of a Redis of its own: {e}");
+            return;
+        }
+    };
+    let token = unique_token("t0ken");
+    let secret = "SECs3cr3t-never-written";
+    let sandbox = Sandbox::builder()
+        .access_token(&token)
+        .secret(secret)
+        .rate_limit(MAX, PER)
+        .penalty(Duration::from_secs(3600))
+        .start()
+        .await
+        .unwrap();
+    let robot = robot(&sandbox.webhook_url(), redis.url())
+        .secret(secret)
+        .throttle_penalty(Duration::from_millis(300))
+        .queue(2, QueuePolicy::Digest)
+        .build()
+        .unwrap();
+    // Delivered; failed; throttled, held, then delivered; a backlog merged.
+    robot.send(&Payload::text("hello")).await.unwrap();
+    sandbox.fail_next(1, Fault::answer(400_106, "机器人不存在"));
+    robot.send(&Payload::text("gone")).await.unwrap_err();
+    sandbox.fail_next(1, Fault::answer(130_101, "send too fast"));
+    sandbox.fail_next(1, Fault::Delay(Duration::from_millis(500)));
+    let held = robot.post(&Payload::text("held")).await.unwrap();
+    let mut merged = Vec::new();
+    for i in 0..4 {
+        merged.push(robot.post(&Payload::text(format!("d {i}"))).await.unwrap());
+    }
+    held.await.unwrap();
+    for delivery in merged {
+        delivery.await.unwrap();
+    }
+    let look = |when: &str| {
+        let mut conn = connect(&redis);
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut conn).unwrap();
+        assert!(!keys.is_empty());
+        for key in keys {
+            let name = String::from_utf8_lossy(&key).into_owned();
+            let ttl: i64 = redis::cmd("PTTL").arg(&key).query(&mut conn).unwrap();
+            assert!(ttl > 0, "{when}: {name} does not expire ({ttl})");
+            let kind: String = redis::cmd("TYPE").arg(&key).query(&mut conn).unwrap();
+            let value: redis::Value = match kind.as_str() {
+                "string" => redis::cmd("GET").arg(&key).query(&mut conn).unwrap(),
+                "stream" => redis::cmd("XRANGE")
+                    .arg(&key)
+                    .arg("-")
+                    .arg("+")
+                    .query(&mut conn)
+                    .unwrap(),
+                "zset" => redis::cmd("ZRANGE")
+                    .arg(&key)
+                    .arg(0)
+                    .arg(-1)
+                    .arg("WITHSCORES")
+                    .query(&mut conn)
+                    .unwrap(),
+                other => panic!("{when}: {name} is a {other}, which this library does not write"),
+            };
+            let shown = format!("{name} {value:?}");
+            for hidden in [token.as_str(), secret] {
+                assert!(!shown.contains(hidden), "{when}: {shown}");
+            }
+        }
+    };
+    look("in use");
+    robot.close(Duration::from_secs(5)).await.unwrap();
+    look("closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_holder_that_lost_its_lease_takes_no_place_and_sends_nothing_more() {
+    let redis = RedisServer::any();
+    let token = unique_token("lost");
+    let sandbox = sandbox_with_token(&token).await;
+    // A lease it would renew only every 20 s; one message a second.
+    let robot = robot(&sandbox.webhook_url(), redis.url())
+        .redis_takeover_after(Duration::from_secs(60))
+        .rate_limit(1, Duration::from_secs(1))
+        .build()
+        .unwrap();
+    let first = robot.post(&Payload::text("first")).await.unwrap();
+    let second = robot.post(&Payload::text("second")).await.unwrap();
+    first.await.unwrap();
+    // Another process has the lease now (this one stalled, say), while the second waits for
+    // its place.
+    let mut writer = connect(&redis);
+    let _: () = redis::cmd("SET")
+        .arg(robot_key(&sandbox, &token, "lease"))
+        .arg("another")
+        .arg("PX")
+        .arg(1_500)
+        .query(&mut writer)
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1_300)).await;
+    assert_eq!(
+        texts_once_each(&sandbox),
+        ["first"],
+        "sent without the lease"
+    );
+    // Once that lease lapses, this process takes the robot again and sends it.
+    tokio::time::timeout(Duration::from_secs(10), second)
+        .await
+        .expect("delivered once the lease came back")
+        .unwrap();
+    assert_eq!(texts_once_each(&sandbox), ["first", "second"]);
 }
