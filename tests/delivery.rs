@@ -296,6 +296,47 @@ async fn flush_waits_for_the_backlog_and_dropping_the_robot_loses_nothing() {
 }
 
 #[tokio::test]
+async fn close_delivers_the_backlog_of_the_last_clone_and_only_drops_another() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let robot = Robot::builder(sandbox.webhook_url())
+        .rate_limit(2, Duration::from_millis(150))
+        .build()
+        .unwrap();
+    for i in 0..6 {
+        drop(robot.post(&Payload::text(format!("a{i}"))).await.unwrap());
+    }
+    // Another clone is alive: this one goes, and nothing waits.
+    robot.clone().close(Duration::ZERO).await.unwrap();
+    assert!(robot.queued() > 0);
+    robot
+        .post(&Payload::text("a6"))
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    // The last: its backlog is delivered before it returns.
+    robot.close(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(sandbox.received().len(), 7);
+
+    // A deadline too short says how many were left; they are still delivered.
+    let robot = Robot::builder(sandbox.webhook_url())
+        .rate_limit(2, Duration::from_millis(150))
+        .build()
+        .unwrap();
+    for i in 0..6 {
+        drop(robot.post(&Payload::text(format!("b{i}"))).await.unwrap());
+    }
+    let e = robot.close(Duration::from_millis(50)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout);
+    assert!(e.to_string().contains("still queued"), "{e}");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while sandbox.received().len() < 13 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(sandbox.received().len(), 13);
+}
+
+#[tokio::test]
 async fn a_full_queue_fails_at_once_when_asked() {
     let sandbox = Sandbox::builder().start().await.unwrap();
     let robot = Robot::builder(sandbox.webhook_url())
