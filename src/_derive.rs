@@ -650,8 +650,12 @@
 //! other `\n` beside it becomes `"  \n"`, a line break DingTalk shows; `\n\n` stays a paragraph.
 //! `newlines = "preserve"` keeps single newlines as they are. Plain parts keep every `\n`: a text
 //! message shows them.
-//! [`markdown::hard_line_breaks`](crate::markdown::hard_line_breaks) applies the same rule to
-//! markdown built by hand.
+//!
+//! This is [the one rule](crate::markdown#line-breaks) of all markdown:
+//! [`Payload::markdown`](crate::Payload::markdown) and
+//! [`Payload::action_card`](crate::Payload::action_card) apply it to markdown built by hand
+//! (and [`Newlines::Preserve`](crate::markdown::Newlines::Preserve) keeps single newlines there),
+//! so that the same text makes the same message either way.
 //!
 //! ```rust
 //! use dingtalk_bot::Message;

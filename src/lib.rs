@@ -16,7 +16,7 @@ pub mod url;
 pub mod __private {
     pub use dingtalk_core::derive_support::{
         AtAllIf, ButtonSource, Condition, EscapeByDefault, FeedLinkSource, MentionIds, Probe,
-        RawIfMarked, Render, Transparent,
+        RawIfMarked, Render, Transparent, rendered_action_card, rendered_markdown,
     };
     pub use dingtalk_core::{Button, ButtonOrientation, FeedLink, Message, Payload};
 }

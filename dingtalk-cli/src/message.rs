@@ -3,8 +3,9 @@
 
 use std::io::Read as _;
 
+use dingtalk_bot::markdown::Newlines;
 use dingtalk_bot::spec::MsgType;
-use dingtalk_bot::{ButtonOrientation, FeedLink, Payload};
+use dingtalk_bot::{ActionCard, ButtonOrientation, FeedLink, Markdown, Payload};
 
 use crate::args::{MarkdownBody, Mentions, MessageCommand, unescape};
 use crate::exit::{Exit, Failure};
@@ -62,7 +63,8 @@ pub fn payload(command: &MessageCommand) -> Result<Payload, Failure> {
             body,
             mentions,
         } => mention!(
-            Payload::markdown(unescape(title), body.markdown()?),
+            // Its line breaks made (or kept) by `markdown()`, as the flags ask.
+            Markdown::with_newlines(unescape(title), body.markdown()?, Newlines::Preserve),
             mentions
         )
         .into(),
@@ -85,13 +87,14 @@ pub fn payload(command: &MessageCommand) -> Result<Payload, Failure> {
             horizontal,
             hide_avatar,
         } => {
-            let mut card = Payload::action_card(unescape(title), body.markdown()?)
-                .hide_avatar(*hide_avatar)
-                .orientation(if *horizontal {
-                    ButtonOrientation::Horizontal
-                } else {
-                    ButtonOrientation::Vertical
-                });
+            let mut card =
+                ActionCard::with_newlines(unescape(title), body.markdown()?, Newlines::Preserve)
+                    .hide_avatar(*hide_avatar)
+                    .orientation(if *horizontal {
+                        ButtonOrientation::Horizontal
+                    } else {
+                        ButtonOrientation::Vertical
+                    });
             for (title, url) in buttons {
                 card = card.button(title, url);
             }

@@ -18,7 +18,7 @@ use std::fmt::{self, Write as _};
 use dingtalk_spec::markdown::{Escaper, Newlines};
 
 use crate::markdown::RawMarkdown;
-use crate::{Markdown, Message, Payload, Text};
+use crate::{ActionCard, Markdown, Message, Payload, Text};
 
 /// A template being rendered into one `String`. Its methods chain, so that a template without
 /// sections is one expression.
@@ -105,6 +105,17 @@ impl Render {
     pub fn finish(&mut self) -> String {
         std::mem::take(&mut self.out)
     }
+}
+
+/// A markdown message whose text is rendered already, its line breaks made as the type asked:
+/// taken as it is.
+pub fn rendered_markdown(title: impl Into<String>, text: impl Into<String>) -> Markdown {
+    Markdown::with_newlines(title, text, Newlines::Preserve)
+}
+
+/// An action card whose text is rendered already: taken as it is.
+pub fn rendered_action_card(title: impl Into<String>, text: impl Into<String>) -> ActionCard {
+    ActionCard::with_newlines(title, text, Newlines::Preserve)
 }
 
 /// Wraps a value to ask, by autoref specialization, whether it is [`RawMarkdown`]:

@@ -13,10 +13,23 @@
 //! - two or more `\n` in a row stay as they are: a paragraph;
 //! - `\r\n` and a lone `\r` count as `\n`.
 //!
-//! Derived messages apply it to their markdown templates and the values in them
-//! (`newlines = "preserve"` keeps single newlines as they are instead), [`escape`] to the values
-//! it escapes, and [`hard_line_breaks`] to any markdown. Plain text (text messages, titles,
-//! link cards, button labels) keeps every `\n`: DingTalk shows those.
+//! It applies to the markdown of every message, however it is made: the text of
+//! [`Payload::markdown`](crate::Payload::markdown) and
+//! [`Payload::action_card`](crate::Payload::action_card), a derived message's markdown
+//! templates and the values in them, and the values [`escape`] writes. [`hard_line_breaks`]
+//! applies it to any string. Plain text (text messages, titles, link cards, button labels)
+//! keeps every `\n`: DingTalk shows those.
+//!
+//! [`Newlines::Preserve`] keeps single newlines as they are instead, for markdown whose line
+//! breaks are made already or whose single newlines are meant to show nothing: given to
+//! [`Markdown::with_newlines`](crate::Markdown::with_newlines) or
+//! [`ActionCard::with_newlines`](crate::ActionCard::with_newlines), or written
+//! `newlines = "preserve"` on a derived type.
+//!
+//! The rule is applied when a message is built, never when it is sent or read: the text a
+//! message holds is the text sent ([`Payload::to_json`](crate::Payload::to_json) is the exact
+//! body), and a payload read with [`Payload::from_json`](crate::Payload::from_json), as the
+//! sandbox reads what it receives, keeps its text exactly as it arrived.
 //!
 //! # Escaping
 //!
@@ -35,7 +48,7 @@
 //! let (service, branch) = ("billing", "fix/*all*_the_things");
 //! let mut text = String::from("### Deploy ");
 //! escape_into(&mut text, service, Newlines::Break);
-//! text.push_str("  \n- branch: ");
+//! text.push_str("\n- branch: "); // a line break: see above
 //! escape_into(&mut text, branch, Newlines::Break);
 //! let message = Payload::markdown("Deploy", text);
 //! assert_eq!(message.text(), "### Deploy billing  \n- branch: fix/\\*all\\*\\_the\\_things");

@@ -7,6 +7,7 @@
 
 use std::borrow::Cow;
 
+use crate::markdown::{Newlines, hard_line_breaks};
 use crate::spec::{self, Fields, MsgType, Violation};
 
 /// One message body for a custom robot: one of DingTalk's message types.
@@ -52,12 +53,20 @@ impl Payload {
 
     /// A markdown message. The `title` is shown in the chat list and the notification, not in
     /// the message itself.
+    ///
+    /// Each single `\n` in `text` becomes `"  \n"`, a line break DingTalk shows, by the
+    /// [one rule](crate::markdown#line-breaks) derived messages follow too; `\n\n` stays a
+    /// paragraph. [`Markdown::with_newlines`] with [`Newlines::Preserve`] takes the text as it
+    /// is.
+    ///
+    /// ```
+    /// use dingtalk_core::Payload;
+    ///
+    /// let deploy = Payload::markdown("Deploy", "### billing v2.4\n- status: **ok**\n\nby Alice");
+    /// assert_eq!(deploy.text(), "### billing v2.4  \n- status: **ok**\n\nby Alice");
+    /// ```
     pub fn markdown(title: impl Into<String>, text: impl Into<String>) -> Markdown {
-        Markdown {
-            title: title.into(),
-            text: text.into(),
-            at: At::default(),
-        }
+        Markdown::with_newlines(title, text, Newlines::Break)
     }
 
     /// A link card: a title, a line of text and an optional picture, opening `message_url`.
@@ -76,14 +85,12 @@ impl Payload {
 
     /// An action card: markdown `text` with buttons below it. Add buttons with
     /// [`ActionCard::button`]; one button gives the single-button card, several give a list.
+    ///
+    /// As in [`Payload::markdown`], each single `\n` in `text` becomes a line break DingTalk
+    /// shows ([the rule](crate::markdown#line-breaks)); [`ActionCard::with_newlines`] with
+    /// [`Newlines::Preserve`] takes the text as it is.
     pub fn action_card(title: impl Into<String>, text: impl Into<String>) -> ActionCard {
-        ActionCard {
-            title: title.into(),
-            text: text.into(),
-            buttons: Vec::new(),
-            orientation: ButtonOrientation::default(),
-            hide_avatar: false,
-        }
+        ActionCard::with_newlines(title, text, Newlines::Break)
     }
 
     /// A feed card: a list of links with pictures. Add them with [`FeedCard::link`].
@@ -170,9 +177,10 @@ impl Payload {
         }
     }
 
-    /// What the message says, as written: a text message's `content`, or the `text` of a
-    /// markdown message, a link card or an action card (markdown for the first and the last).
-    /// `None` for a feed card, whose entries have titles only.
+    /// What the message says: a text message's `content`, or the `text` of a markdown message,
+    /// a link card or an action card (markdown for the first and the last), as built (the
+    /// markdown with its [line breaks](crate::markdown#line-breaks) made). `None` for a feed
+    /// card, whose entries have titles only.
     ///
     /// The mentions a robot adds to the text when it sends it (`@<mobile>` for each one not in
     /// it already) are not in it; [`to_json`](Payload::to_json) has them. A payload the
@@ -421,11 +429,12 @@ impl Text {
     }
 }
 
-/// A markdown message (`msgtype: "markdown"`). Made by [`Payload::markdown`].
+/// A markdown message (`msgtype: "markdown"`). Made by [`Payload::markdown`], or by
+/// [`Markdown::with_newlines`].
 ///
 /// DingTalk renders headings, quotes, bold, italic, links, images, lists and `<font>`; not
-/// tables, rules, strikethrough or fenced code. A single `\n` does not break a line: use
-/// `"\n\n"` or `"  \n"`.
+/// tables, rules, strikethrough or fenced code. A single `\n` does not break a line in
+/// DingTalk, so the builders make it `"  \n"` ([line breaks](crate::markdown#line-breaks)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Markdown {
     pub(crate) title: String,
@@ -434,6 +443,33 @@ pub struct Markdown {
 }
 
 impl Markdown {
+    /// A markdown message whose single newlines are written as `newlines` says:
+    /// [`Newlines::Break`] makes each one a line break DingTalk shows, as
+    /// [`Payload::markdown`] does; [`Newlines::Preserve`] takes `text` as it is, for markdown
+    /// whose line breaks are made already or whose single newlines are meant to show nothing
+    /// (the derive's `newlines = "preserve"`).
+    ///
+    /// ```
+    /// use dingtalk_core::Markdown;
+    /// use dingtalk_core::markdown::Newlines;
+    ///
+    /// let kept = Markdown::with_newlines("Log", "a long line\nwrapped here", Newlines::Preserve);
+    /// assert_eq!(kept.text(), "a long line\nwrapped here");
+    /// let broken = Markdown::with_newlines("Log", "first\nsecond", Newlines::Break);
+    /// assert_eq!(broken.text(), "first  \nsecond");
+    /// ```
+    pub fn with_newlines(
+        title: impl Into<String>,
+        text: impl Into<String>,
+        newlines: Newlines,
+    ) -> Markdown {
+        Markdown {
+            title: title.into(),
+            text: markdown_text(text.into(), newlines),
+            at: At::default(),
+        }
+    }
+
     mention_methods!();
 
     /// The title: the preview shown in the chat list and the notification.
@@ -441,7 +477,8 @@ impl Markdown {
         &self.title
     }
 
-    /// The markdown as written, without the mentions added when it is sent.
+    /// The markdown, its line breaks made as it was built, without the mentions added when it
+    /// is sent.
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -526,7 +563,8 @@ impl Button {
     }
 }
 
-/// An action card (`msgtype: "actionCard"`). Made by [`Payload::action_card`].
+/// An action card (`msgtype: "actionCard"`). Made by [`Payload::action_card`], or by
+/// [`ActionCard::with_newlines`].
 ///
 /// With one button it is sent in the single-button form (`singleTitle`, `singleURL`), with
 /// several as a list (`btns`). A card needs at least one button.
@@ -540,6 +578,23 @@ pub struct ActionCard {
 }
 
 impl ActionCard {
+    /// An action card whose text's single newlines are written as `newlines` says:
+    /// [`Newlines::Break`] makes each one a line break DingTalk shows, as
+    /// [`Payload::action_card`] does; [`Newlines::Preserve`] takes `text` as it is.
+    pub fn with_newlines(
+        title: impl Into<String>,
+        text: impl Into<String>,
+        newlines: Newlines,
+    ) -> ActionCard {
+        ActionCard {
+            title: title.into(),
+            text: markdown_text(text.into(), newlines),
+            buttons: Vec::new(),
+            orientation: ButtonOrientation::default(),
+            hide_avatar: false,
+        }
+    }
+
     /// Adds a button labelled `title` that opens `url`.
     pub fn button(mut self, title: impl Into<String>, url: impl Into<String>) -> Self {
         self.buttons.push(Button::new(title, url));
@@ -570,7 +625,7 @@ impl ActionCard {
         &self.title
     }
 
-    /// The card's markdown.
+    /// The card's markdown, its line breaks made as it was built.
     pub fn text(&self) -> &str {
         &self.text
     }
@@ -656,6 +711,14 @@ impl FeedCard {
     /// The entries, in order.
     pub fn link_list(&self) -> &[FeedLink] {
         &self.links
+    }
+}
+
+/// Markdown text with its single newlines written as `newlines` says.
+fn markdown_text(text: String, newlines: Newlines) -> String {
+    match newlines {
+        Newlines::Break if text.contains(['\n', '\r']) => hard_line_breaks(&text),
+        Newlines::Break | Newlines::Preserve => text,
     }
 }
 

@@ -275,7 +275,8 @@ fn layout_arm(
         .map(|template, role, each| r.render(template, role, each));
     let message = match rendered {
         Kind::Markdown { title, text } => {
-            quote!(__dt::Payload::markdown(#title, #text) #( #mentions )*)
+            // Rendered with its line breaks made (or kept, as the type asks): taken as it is.
+            quote!(__dt::rendered_markdown(#title, #text) #( #mentions )*)
         }
         Kind::Text { content } => quote!(__dt::Payload::text(#content) #( #mentions )*),
         Kind::Link {
@@ -320,7 +321,7 @@ fn layout_arm(
                 .collect();
             uses.buttons.set(uses.buttons.get() || !dynamic.is_empty());
             quote! {
-                __dt::Payload::action_card(#title, #text)
+                __dt::rendered_action_card(#title, #text)
                     .orientation(__dt::ButtonOrientation::#orientation)
                     .hide_avatar(#hide_avatar)
                     #( #written )*

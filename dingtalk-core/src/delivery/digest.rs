@@ -8,7 +8,8 @@
 
 use std::ops::Range;
 
-use crate::payload::{At, Payload};
+use crate::markdown::Newlines;
+use crate::payload::{At, Markdown, Payload};
 use crate::spec;
 
 /// The most a digest's body may hold: DingTalk's limit less the `msgUuid` delivery appends.
@@ -168,7 +169,8 @@ fn digest(parts: &[&Payload], summaries: &[Summary]) -> Payload {
         }
     }
     let title = format!("{} messages", parts.len());
-    let mut markdown = Payload::markdown(title, text);
+    // Its size was counted on this text: sent as it is.
+    let mut markdown = Markdown::with_newlines(title, text, Newlines::Preserve);
     markdown.at = at;
     markdown.into()
 }

@@ -14,7 +14,7 @@ use crate::delivery::receipt::Receipt;
 use crate::delivery::settings::{FailureHook, Fallback, Policy};
 use crate::error::{Error, ErrorKind};
 use crate::markdown::{self, Newlines};
-use crate::payload::Payload;
+use crate::payload::{Markdown, Payload};
 use crate::transport::{Accepted, Destination, Transport};
 
 /// How many throttles in a row one message waits through before it fails as rate limited:
@@ -428,7 +428,8 @@ fn failure_notice(robot: &str, keyword: Option<&str>, payload: &Payload, error: 
         text.push_str("> ");
         markdown::escape_into(&mut text, line, Newlines::Break);
     }
-    Payload::markdown(title, text).into()
+    // Its line breaks are made above.
+    Markdown::with_newlines(title, text, Newlines::Preserve).into()
 }
 
 #[cfg(test)]
