@@ -5,17 +5,78 @@ use crate::payload::{ActionCard, FeedCard, Link, Markdown, Payload, Text};
 /// Anything that can be sent through a [`Robot`](crate::Robot): it becomes a [`Payload`].
 ///
 /// `#[derive(Message)]` in the `dingtalk-bot` crate implements it for notification types from a
-/// layout checked at compile time (see "Notifications as types" in that crate's
-/// documentation); [`Payload`] and its builders implement it as they are. Implement it by hand
-/// for layouts decided at run time.
+/// layout checked at compile time: its reference, every attribute with an example, is the
+/// module [`dingtalk_bot::_derive`](_derive/index.html). [`Payload`] and its builders implement
+/// it as they are.
 ///
 /// ```
-/// use dingtalk_core::{Message, Payload};
+/// # use dingtalk_core as dingtalk_bot;
+/// use dingtalk_bot::{Message, Payload};
 ///
 /// // A builder, a payload or a derived notification: the same two methods.
 /// let hi = Payload::text("hi");
 /// assert_eq!(hi.to_json(), r#"{"msgtype":"text","text":{"content":"hi"}}"#);
 /// assert_eq!(hi.to_payload().to_json(), hi.to_json());
+/// ```
+///
+/// # Implementing it by hand
+///
+/// For a layout decided at run time, implement it yourself: build the payload with
+/// [`Payload`]'s builders, escape each value that goes into markdown with
+/// [`markdown::escape_into`](crate::markdown::escape_into) (which escapes for where the value
+/// stands, as the derive does), and percent-encode values inside addresses
+/// (`dingtalk_bot::url`). [`Payload::markdown`] makes single newlines line breaks, by the
+/// [rule](crate::markdown#line-breaks) derived messages follow.
+///
+/// ```
+/// # use dingtalk_core as dingtalk_bot;
+/// use dingtalk_bot::markdown::{Newlines, escape_into};
+/// use dingtalk_bot::{Message, Payload};
+///
+/// /// However many checks failed, each on a line of its own, the on-call mentioned.
+/// struct ChecksFailed {
+///     suite: String,
+///     failed: Vec<(String, String)>, // each check's name, and why it failed
+///     oncall: Vec<String>,
+/// }
+///
+/// impl Message for ChecksFailed {
+///     fn to_payload(&self) -> Payload {
+///         let mut text = String::from("### ");
+///         escape_into(&mut text, &self.suite, Newlines::Break);
+///         text.push_str(": checks failed\n");
+///         for (name, why) in &self.failed {
+///             text.push_str("\n- **");
+///             escape_into(&mut text, name, Newlines::Break);
+///             text.push_str("**: ");
+///             escape_into(&mut text, why, Newlines::Break);
+///         }
+///         Payload::markdown(format!("{} failed", self.suite), text)
+///             .at_mobiles(&self.oncall)
+///             .into()
+///     }
+/// }
+///
+/// let failed = ChecksFailed {
+///     suite: "unit".into(),
+///     failed: vec![
+///         ("parse_args".into(), "panicked".into()),
+///         ("db".into(), "timeout <5s>".into()),
+///     ],
+///     oncall: vec!["13800000000".into()],
+/// };
+/// let payload = failed.to_payload();
+/// assert_eq!(payload.title(), Some("unit failed"));
+/// assert_eq!(
+///     payload.content(),
+///     Some(concat!(
+///         "### unit: checks failed\n",
+///         "\n",
+///         "- **parse\\_args**: panicked  \n",
+///         "- **db**: timeout &lt;5s&gt;",
+///     )),
+/// );
+/// assert_eq!(payload.at_mobiles(), ["13800000000"]); // `@13800000000` is added when sent
 /// ```
 pub trait Message {
     /// The payload to send.
