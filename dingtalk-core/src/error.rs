@@ -61,8 +61,10 @@ pub enum ErrorKind {
     /// tokio runtime shut down.
     Cancelled,
     /// The store that keeps the robot's shared queue and limits (Redis, with
-    /// `RobotBuilder::redis`) could not be reached or failed: the message was not queued.
-    /// Retryable: once the store is back, what it already holds is delivered.
+    /// `RobotBuilder::redis`) could not be reached or failed. The error says whether the
+    /// message was not queued, or may have been (no answer came: it is then delivered, and
+    /// sending it again may post it twice). Retryable: once the store is back, what it already
+    /// holds is delivered.
     ///
     /// Also the outcome of a queued message that is no longer in the store, with no outcome
     /// kept for it (evicted under memory pressure, or deleted: a `FLUSHALL`): whether it was
