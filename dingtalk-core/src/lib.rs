@@ -28,6 +28,7 @@ mod message;
 mod payload;
 mod robot;
 mod sign;
+mod split;
 mod spread;
 mod transport;
 mod webhook;
@@ -50,6 +51,7 @@ pub use robot::{
     DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, KEYWORD_SEPARATORS, Receipt, Robot, RobotBuilder,
 };
 pub use sign::{Secret, sign, verify};
+pub use split::MAX_PART_TITLE_BYTES;
 pub use spread::Spread;
 pub use webhook::Webhook;
 
