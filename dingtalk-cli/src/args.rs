@@ -101,10 +101,11 @@ pub struct RobotArgs {
     #[arg(long, global = true, value_name = "DIR", env = "DINGTALK_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
     /// Keep the robot's rate limit, throttle and queue in Redis at URL
-    /// (redis://[:password@]host[:port][/db]), shared by every dingtalk process that uses it,
-    /// on any machine: for a fleet of hosts that send to one robot. A send waits until its
-    /// message is delivered, by whichever process delivers the robot's queue; if Redis cannot
-    /// be reached, it fails with exit status 10. The password is never printed.
+    /// (redis://:PASSWORD@HOST:PORT/DB, all but the host optional), shared by every dingtalk
+    /// process that uses it, on any machine: for a fleet of hosts that send to one robot. A
+    /// send waits until its message is delivered, by whichever process delivers the robot's
+    /// queue; if Redis cannot be reached, it fails with exit status 10. The password is never
+    /// printed.
     #[arg(
         long,
         global = true,
