@@ -150,6 +150,21 @@ pub enum Command {
         #[arg(long)]
         no_rate_limit: bool,
     },
+    /// Send a markdown message and an action card that show how your DingTalk clients render
+    /// escapes, entities, line breaks and markup.
+    ///
+    /// No document says how DingTalk's desktop and phone clients render these; the library's
+    /// escaping rests on what other projects have shipped. Each case is a paragraph of its
+    /// own, labelled (A1, B4, N1, …) with what should show after it. Look at both messages on
+    /// every client you use, and report the labels that show otherwise. The robot is the one
+    /// `send` would use; its keywords are put in both messages.
+    #[command(after_long_help = crate::probe::legend())]
+    Probe {
+        /// Print the two requests (each body less its msgUuid, the URL with token and sign
+        /// redacted), after every check; send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// Print a shell completion script: `dingtalk completions bash > /etc/bash_completion.d/dingtalk`.
     Completions {
         /// The shell.

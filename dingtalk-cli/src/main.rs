@@ -5,7 +5,7 @@
 //! `args.rs` is the command line, `exit.rs` the exit statuses and what each means,
 //! `message.rs` builds the message to send, `config.rs` finds the robot, `output.rs` writes
 //! standard output, `logging.rs` shows the library's warnings on standard error, `sandbox.rs`
-//! runs the local endpoint.
+//! runs the local endpoint, `probe.rs` sends the messages that show how clients render.
 
 // The doc comments of the command-line types are clap's `--help` text, written for a
 // terminal, not rustdoc markup.
@@ -17,6 +17,7 @@ mod exit;
 mod logging;
 mod message;
 mod output;
+mod probe;
 mod sandbox;
 
 use std::process::ExitCode;
@@ -187,6 +188,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match &cli.command {
             Command::Send { dry_run, message } => send(&cli.robot, message, *dry_run).await,
+            Command::Probe { dry_run } => probe::run(&cli.robot, *dry_run).await,
             Command::Sandbox {
                 addr,
                 token,
