@@ -32,7 +32,9 @@
 //! - [Templates](#templates): `{a.b}`, format specs, `{#if}`, `{#each … as …}`, files;
 //! - [Escaping by placement](#escaping-by-placement) and [line breaks](#line-breaks);
 //! - [Mentions](#mentions);
-//! - [Checked when the program compiles](#checked-when-the-program-compiles).
+//! - [Checked when the program compiles](#checked-when-the-program-compiles);
+//! - [The `markdown!` macro](#the-markdown-macro): the same templates, for markdown built by
+//!   hand.
 //!
 //! Every attribute is written `#[dingtalk(…)]`; several may be given in one attribute, separated by
 //! commas, or in several attributes, as reads best.
@@ -651,7 +653,7 @@
 //! `newlines = "preserve"` keeps single newlines as they are. Plain parts keep every `\n`: a text
 //! message shows them.
 //!
-//! This is [the one rule](crate::markdown#line-breaks) of all markdown:
+//! This is [the one rule](mod@crate::markdown#line-breaks) of all markdown:
 //! [`Payload::markdown`](crate::Payload::markdown) and
 //! [`Payload::action_card`](crate::Payload::action_card) apply it to markdown built by hand
 //! (and [`Newlines::Preserve`](crate::markdown::Newlines::Preserve) keeps single newlines there),
@@ -866,6 +868,92 @@
 //! struct Noted {
 //!     note: String,
 //! }
+//! ```
+//!
+//! # The `markdown!` macro
+//!
+//! [`markdown!`](crate::markdown!) writes markdown from a template over the variables in
+//! scope, for messages built by hand: a layout decided at run time in an
+//! [`impl Message`](crate::Message#implementing-it-by-hand), or a text put together from parts.
+//! It is a derived message's markdown text without the type: the same
+//! [template language](#templates), the same [escaping by placement](#escaping-by-placement),
+//! the same [line breaks](#line-breaks), and the same checks when the program compiles. It
+//! makes a `String`, the markdown alone; the title is given where the message is made, with
+//! [`Payload::markdown`](crate::Payload::markdown) or
+//! [`Payload::action_card`](crate::Payload::action_card) (whose line-break rule, applied again,
+//! changes nothing).
+//!
+//! - **Names** are the variables in scope where it is called, `self` among them
+//!   (`{self.service}` in a method), and the loop variables of `{#each}`. A name that is no
+//!   variable is the compiler's own error, which points at the template. Values are read by
+//!   reference: nothing is moved.
+//! - **Values** are escaped as in a markdown part; one that starts a link's address goes in as
+//!   it is (what would end the address early encoded), one after the start is percent-encoded;
+//!   a [`RawMarkdown`](crate::RawMarkdown) value goes in as it is.
+//! - **Checked**: malformed braces and section tags, format specs, markdown DingTalk does not
+//!   render, a placeholder inside a code span or fenced code, literal text alone over the size
+//!   limit; each mistake points at the template.
+//! - It takes no options: for single newlines kept as they are, or markdown DingTalk does not
+//!   render, write the text with [`markdown::escape_into`](crate::markdown::escape_into) and
+//!   give it to [`Markdown::with_newlines`](crate::Markdown::with_newlines).
+//!
+//! ```rust
+//! use dingtalk_bot::{Message, Payload, RawMarkdown, markdown};
+//!
+//! struct BuildFailed {
+//!     job: String,
+//!     run: u32,
+//!     failures: Vec<(String, u32)>, // each test, and how many times it failed
+//!     summary: Option<RawMarkdown<String>>,
+//! }
+//!
+//! impl Message for BuildFailed {
+//!     fn to_payload(&self) -> Payload {
+//!         let url = "https://ci.example.com";
+//!         let text = markdown!(
+//!             "### {self.job} #{self.run} failed{#if self.summary}: {self.summary}{/if}
+//! {#each self.failures as failure}
+//! - {failure.0}: {failure.1}×
+//! {/each}
+//! [logs]({url}/jobs/{self.job}/{self.run})"
+//!         );
+//!         Payload::markdown(format!("{} #{} failed", self.job, self.run), text).into()
+//!     }
+//! }
+//!
+//! let failed = BuildFailed {
+//!     job: "api tests".into(),
+//!     run: 7,
+//!     failures: vec![("db::pool_*".into(), 3), ("# parse".into(), 1)],
+//!     summary: Some(RawMarkdown("**2** of 180 failed".into())),
+//! };
+//! assert_eq!(
+//!     failed.to_payload().content(),
+//!     Some(concat!(
+//!         "### api tests #7 failed: **2** of 180 failed  \n",
+//!         "- db::pool\\_\\*: 3×  \n",
+//!         "- \\# parse: 1×  \n",
+//!         "[logs](https://ci.example.com/jobs/api%20tests/7)",
+//!     )),
+//! );
+//! ```
+//!
+//! A name that is no variable, as it fails:
+//!
+//! ```compile_fail
+//! use dingtalk_bot::markdown;
+//!
+//! let service = "billing";
+//! // error[E0425]: cannot find value `sevice` in this scope
+//! let text = markdown!("### {sevice} is live");
+//! ```
+//!
+//! ```compile_fail
+//! use dingtalk_bot::markdown;
+//!
+//! let (host, cpu) = ("db-1", 97);
+//! // error: DingTalk does not render tables in markdown (`| host | cpu |`); rewrite it
+//! let text = markdown!("| host | cpu |\n|---|---|\n| {host} | {cpu} |");
 //! ```
 
 // Documentation only: the reference of `#[derive(Message)]`, as clap keeps `clap::_derive`.

@@ -4,6 +4,56 @@
 pub use dingtalk_core::*;
 pub use dingtalk_derive::Message;
 
+/// Markdown written from a template over the variables in scope: `markdown!("### {service} is
+/// **{status}**")` is a `String`, each value escaped for where it stands (a value in a link's
+/// address percent-encoded instead) and single newlines made line breaks, as in a derived
+/// message. The template is checked when the program compiles, as a derived message's markdown
+/// is: malformed braces and sections, format specs, markdown DingTalk does not render, a value
+/// inside a code span; a name that is no variable in scope is the compiler's own error.
+///
+/// Names are variables in scope, `self` among them: `{service}`, `{self.service}`,
+/// `{check.name}`, `{cpu:.1}`; sections `{#if flag}…{#else}…{/if}` test a `bool` or an
+/// `Option`, and `{#each checks as check}…{/each}` repeats for each item of `&checks`. A value
+/// that is markdown already goes in as it is when it is a
+/// [`RawMarkdown`]. The text is all it makes: give it to
+/// [`Payload::markdown`](crate::Payload::markdown) with a title (the rule for line breaks,
+/// applied twice, changes nothing), or to [`Payload::action_card`](crate::Payload::action_card).
+///
+/// ```
+/// use dingtalk_bot::{Payload, markdown};
+///
+/// struct Check {
+///     name: &'static str,
+///     error: Option<&'static str>,
+/// }
+///
+/// let (service, version) = ("billing_api", "v2.4");
+/// let checks = [
+///     Check { name: "parse", error: None },
+///     Check { name: "db <primary>", error: Some("timeout") },
+/// ];
+/// let logs = "https://ci.example.com/runs/7 (retry)";
+/// let text = markdown!(
+///     "### {service} {version}
+/// {#each checks as check}
+/// - {check.name}: {#if check.error}**{check.error}**{#else}ok{/if}
+/// {/each}
+/// [logs]({logs})"
+/// );
+/// assert_eq!(
+///     text,
+///     concat!(
+///         "### billing\\_api v2.4  \n",
+///         "- parse: ok  \n",
+///         "- db &lt;primary&gt;: **timeout**  \n",
+///         "[logs](https://ci.example.com/runs/7%20%28retry%29)",
+///     ),
+/// );
+/// let message = Payload::markdown(format!("{service} {version}"), text);
+/// assert_eq!(message.title(), "billing_api v2.4");
+/// ```
+pub use dingtalk_derive::markdown;
+
 pub mod _testing;
 
 pub mod _derive;

@@ -1,5 +1,6 @@
-//! Compile-time diagnostics of `#[derive(Message)]`: one file per mistake in `tests/ui/`, with
-//! the compiler's output checked in beside it. Regenerate with `TRYBUILD=overwrite`.
+//! Compile-time diagnostics of `#[derive(Message)]` and `markdown!`: one file per mistake in
+//! `tests/ui/`, with the compiler's output checked in beside it. Regenerate with
+//! `TRYBUILD=overwrite`.
 //!
 //! The `.stderr` files hold what one toolchain prints, and another words its notes and
 //! suggestions differently: on any other toolchain the test is ignored, and says why (run it

@@ -2,6 +2,11 @@
 //! messages use for their values, the one line-break rule, and [`RawMarkdown`] for values that
 //! are markdown already.
 //!
+//! `dingtalk_bot::markdown!` writes a whole text from a template over the variables in scope,
+//! checked when the program compiles, each value escaped for where it stands and the line-break
+//! rule applied: `markdown!("### {service} is **{status}**")`. The functions here do the same
+//! piece by piece, for text put together at run time.
+//!
 //! # Line breaks
 //!
 //! DingTalk shows nothing for a single `\n` in markdown: a line breaks at `"  \n"` (two spaces,
@@ -16,7 +21,8 @@
 //! It applies to the markdown of every message, however it is made: the text of
 //! [`Payload::markdown`](crate::Payload::markdown) and
 //! [`Payload::action_card`](crate::Payload::action_card), a derived message's markdown
-//! templates and the values in them, and the values [`escape`] writes. [`hard_line_breaks`]
+//! templates and the values in them, the text `dingtalk_bot::markdown!` writes, and the values
+//! [`escape`] writes. [`hard_line_breaks`]
 //! applies it to any string. Plain text (text messages, titles, link cards, button labels)
 //! keeps every `\n`: DingTalk shows those.
 //!
@@ -119,8 +125,8 @@ pub fn hard_line_breaks(markdown: &str) -> String {
     dingtalk_spec::markdown::hard_line_breaks(markdown)
 }
 
-/// A value that is markdown already: interpolated into a derived message's markdown as it is,
-/// not escaped.
+/// A value that is markdown already: interpolated into a derived message's markdown (or
+/// `dingtalk_bot::markdown!`'s text) as it is, not escaped.
 ///
 /// ```
 /// # use dingtalk_core as dingtalk_bot;

@@ -22,11 +22,13 @@ use crate::payload::{ActionCard, FeedCard, Link, Markdown, Payload, Text};
 /// # Implementing it by hand
 ///
 /// For a layout decided at run time, implement it yourself: build the payload with
-/// [`Payload`]'s builders, escape each value that goes into markdown with
-/// [`markdown::escape_into`](crate::markdown::escape_into) (which escapes for where the value
-/// stands, as the derive does), and percent-encode values inside addresses
-/// (`dingtalk_bot::url`). [`Payload::markdown`] makes single newlines line breaks, by the
-/// [rule](crate::markdown#line-breaks) derived messages follow.
+/// [`Payload`]'s builders, and write its markdown with `dingtalk_bot::markdown!` (a template
+/// over your variables, checked and escaped as a derived message's is:
+/// `markdown!("### {self.service} is **{self.status}**")`), or piece by piece: escape each
+/// value that goes into markdown with [`markdown::escape_into`](crate::markdown::escape_into)
+/// (which escapes for where the value stands, as the derive does), and percent-encode values
+/// inside addresses (`dingtalk_bot::url`). [`Payload::markdown`] makes single newlines line
+/// breaks, by the [rule](crate::markdown#line-breaks) derived messages follow.
 ///
 /// ```
 /// # use dingtalk_core as dingtalk_bot;

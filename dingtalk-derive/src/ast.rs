@@ -18,7 +18,7 @@ use syn::{Data, DeriveInput, Fields, Generics, Ident, LitStr, Member, Type};
 use crate::attr::{self, ButtonAttr, FeedLinkAttr, FieldAttrs, KindAttr, LayoutAttrs, Source};
 use crate::ctxt::{Ctxt, Reported};
 use crate::kind::{Button, FeedLink, Kind, KindName, list};
-use crate::template::{self, Node};
+use crate::template::{self, Names, Node};
 
 /// A derive input: what its impl is for, and a layout per variant (one for a struct).
 pub(crate) struct Input<'a, L> {
@@ -505,7 +505,7 @@ fn transparent<'a>(
 fn layout(cx: &Ctxt, written: KindAttr) -> Result<Layout<Parsed>, Reported> {
     let kind = written.kind?;
     Ok(Layout {
-        kind: kind.map(|source, _, _| parse(cx, source)),
+        kind: kind.map(|source, _, _| parse(cx, source, Names::Fields)),
         span: written.span,
     })
 }
@@ -524,7 +524,7 @@ fn place_buttons(
     for ButtonAttr { span, button } in written {
         // A button with a part missing is reported already, and dropped.
         let Ok(button) = button else { continue };
-        let button = button.map(|source, _, _| parse(cx, source));
+        let button = button.map(|source, _, _| parse(cx, source, Names::Fields));
         match &mut layout {
             Ok(layout) => {
                 let name = layout.kind.name();
@@ -560,7 +560,7 @@ fn place_feed_links(
     for FeedLinkAttr { span, link } in written {
         // A link with a part missing is reported already, and dropped.
         let Ok(link) = link else { continue };
-        let link = link.map(|source, _, _| parse(cx, source));
+        let link = link.map(|source, _, _| parse(cx, source, Names::Fields));
         match &mut layout {
             Ok(layout) => {
                 let name = layout.kind.name();
@@ -584,8 +584,8 @@ fn place_feed_links(
     (layout, stray)
 }
 
-/// Reads and parses a template, reporting its mistakes at its literal.
-fn parse(cx: &Ctxt, source: Source) -> Parsed {
+/// Reads and parses a template whose names are `names`, reporting its mistakes at its literal.
+pub(crate) fn parse(cx: &Ctxt, source: Source, names: Names) -> Parsed {
     let (lit, file, text) = match source {
         Source::Inline(lit) => {
             let text = lit.value();
@@ -613,7 +613,7 @@ fn parse(cx: &Ctxt, source: Source) -> Parsed {
     };
     // Files written on Windows: one kind of line end.
     let text = text.replace("\r\n", "\n");
-    let (nodes, errors) = template::parse(&text);
+    let (nodes, errors) = template::parse(&text, names);
     let place = match &file {
         Some(_) => format!("in `{}`, ", lit.value()),
         None => String::new(),

@@ -1,4 +1,4 @@
-//! `#[dingtalk(...)]` attributes, read as they are written.
+//! `#[dingtalk(...)]` attributes, and `markdown!`'s input, read as they are written.
 //!
 //! Every mistake is recorded in the [`Ctxt`] and reading goes on, so that one derive reports
 //! all of its mistakes at once. Templates stay text here: `ast.rs` reads and parses them as it
@@ -7,7 +7,7 @@
 use dingtalk_spec::markdown::Newlines;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::meta::ParseNestedMeta;
-use syn::parse::ParseStream;
+use syn::parse::{Parse, ParseStream};
 use syn::spanned::Spanned;
 use syn::{Attribute, Lit, LitBool, LitStr, Token};
 
@@ -21,6 +21,28 @@ pub(crate) enum Source {
     Inline(LitStr),
     /// `path = "…"`: in a file, relative to the crate's manifest directory.
     File(LitStr),
+}
+
+/// `markdown!("…")`: its template, and a comma after it if you like.
+pub(crate) struct MacroInput {
+    pub(crate) template: LitStr,
+}
+
+impl Parse for MacroInput {
+    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
+        let template = input.parse().map_err(|e| {
+            syn::Error::new(
+                e.span(),
+                "expected the template, a string literal: \
+                 `markdown!(\"### {service} is **{status}**\")`",
+            )
+        })?;
+        let _: Option<Token![,]> = input.parse()?;
+        if !input.is_empty() {
+            return Err(input.error("`markdown!` takes one template, a string literal"));
+        }
+        Ok(MacroInput { template })
+    }
 }
 
 /// The layout options of a type or variant, as written.

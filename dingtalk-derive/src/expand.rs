@@ -5,6 +5,9 @@
 //! reached through `__private`), one call per literal and per value, each value passed as
 //! `&dyn Display`, so that the work is compiled once there rather than once per placeholder
 //! here. A template of literal text alone is a `&'static str`.
+//!
+//! `markdown!` is one markdown template rendered by the same code, its names the caller's
+//! variables ([`markdown_macro`]).
 
 use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
@@ -78,6 +81,24 @@ pub(crate) fn expand(input: &Input<'_, Layout<Template>>) -> TokenStream {
             }
         };
     }
+}
+
+/// `markdown!`: its template rendered into a `String`, a block the caller's variables are seen
+/// from.
+pub(crate) fn markdown_macro(tpl: &Template, krate: &TokenStream) -> TokenStream {
+    let uses = Uses::default();
+    let renderer = Renderer {
+        fields: HashMap::new(),
+        newlines: Newlines::Break,
+        uses: &uses,
+    };
+    let text = renderer.render(tpl, Role::Markdown, None);
+    let traits = uses.traits();
+    quote! {{
+        use #krate::__private as __dt;
+        #traits
+        ::std::string::String::from(#text)
+    }}
 }
 
 /// The runtime's traits the generated code calls methods of, imported only when it does.
@@ -231,6 +252,7 @@ fn layout_arm(
                     ident: f.ident.clone(),
                     raw: f.attrs.raw,
                     path: None,
+                    by_ref: true,
                 };
                 (f.name.as_str(), binding)
             })
@@ -375,6 +397,9 @@ struct Binding {
     raw: bool,
     /// For the value held by `{#if a.b}`: the path `a.b` it stands for.
     path: Option<Vec<String>>,
+    /// The variable holds a reference to the value (a field bound from `&self`, an item, a
+    /// value held), not the value itself (a variable of `markdown!`'s caller).
+    by_ref: bool,
 }
 
 /// Writes the code that renders the templates of one variant.
@@ -392,7 +417,7 @@ type Scope = Vec<(String, Binding)>;
 impl Renderer<'_> {
     /// A reference to what an entry's `each` iterates.
     fn iterated(&self, each: &Each) -> TokenStream {
-        let (binding, rest) = self.resolve(&each.iter, &Vec::new());
+        let (binding, rest) = self.resolve(&each.iter, &Vec::new(), each.span);
         Self::reference(&binding, rest, each.span)
     }
 
@@ -422,6 +447,7 @@ impl Renderer<'_> {
                     ident: entry_item(),
                     raw: false,
                     path: None,
+                    by_ref: true,
                 };
                 (each.binding.root.clone(), binding)
             })
@@ -459,8 +485,9 @@ impl Renderer<'_> {
     }
 
     /// What `name` stands for here, and the accesses after it: a held value, a loop variable
-    /// or a field.
-    fn resolve<'n>(&self, name: &'n Name, scope: &Scope) -> (Binding, &'n [String]) {
+    /// or a field; else a variable where `markdown!` is called, named as if written at `span`
+    /// (its template), so that it resolves there and errors about it point there.
+    fn resolve<'n>(&self, name: &'n Name, scope: &Scope, span: Span) -> (Binding, &'n [String]) {
         for (held, binding) in scope.iter().rev() {
             if *held != name.root {
                 continue;
@@ -473,14 +500,17 @@ impl Renderer<'_> {
                 None => return (binding.clone(), &name.rest),
             }
         }
+        // Not a field: a variable where `markdown!` is called (a derive's names are all fields,
+        // `valid.rs` made sure).
         let binding = self
             .fields
             .get(name.root.as_str())
             .cloned()
             .unwrap_or_else(|| Binding {
-                ident: ident(&name.root, Span::call_site()),
+                ident: ident(&name.root, span),
                 raw: false,
                 path: None,
+                by_ref: false,
             });
         (binding, &name.rest)
     }
@@ -492,11 +522,11 @@ impl Renderer<'_> {
         quote_spanned!(span=> #root #( . #rest )*)
     }
 
-    /// A reference to the value `name` names: the binding itself (which holds a reference),
-    /// or `&root.a.b`.
+    /// A reference to the value `name` names: the binding itself when it holds a reference,
+    /// else `&root.a.b`.
     fn reference(binding: &Binding, rest: &[String], span: Span) -> TokenStream {
         let place = Self::place(binding, rest, span);
-        if rest.is_empty() {
+        if rest.is_empty() && binding.by_ref {
             place
         } else {
             quote_spanned!(span=> &#place)
@@ -544,7 +574,7 @@ impl Renderer<'_> {
                     chain.calls.push(quote!(.literal(#text)));
                 }
                 Node::Value(value) => {
-                    let (binding, rest) = self.resolve(&value.name, scope);
+                    let (binding, rest) = self.resolve(&value.name, scope, span);
                     let place = Self::place(&binding, rest, span);
                     // The value as `&dyn Display`, with its format spec if it has one.
                     let shown = if value.spec.is_empty() {
@@ -553,21 +583,28 @@ impl Renderer<'_> {
                         let format = LitStr::new(&format!("{{:{}}}", value.spec), span);
                         quote_spanned!(span=> &::core::format_args!(#format, #place))
                     };
+                    // At the template, so that a value of the wrong type is an error there.
                     let call = match (role, *position) {
-                        (Role::Plain, _) => quote!(.plain(#shown)),
-                        (Role::Url, _) if first => quote!(.plain(#shown)),
-                        (Role::Url, _) => quote!(.url_part(#shown)),
-                        (Role::Markdown, LinkPosition::Start) => quote!(.link_address(#shown)),
-                        (Role::Markdown, LinkPosition::Inside) => quote!(.url_part(#shown)),
+                        (Role::Plain, _) => quote_spanned!(span=> .plain(#shown)),
+                        (Role::Url, _) if first => quote_spanned!(span=> .plain(#shown)),
+                        (Role::Url, _) => quote_spanned!(span=> .url_part(#shown)),
+                        (Role::Markdown, LinkPosition::Start) => {
+                            quote_spanned!(span=> .link_address(#shown))
+                        }
+                        (Role::Markdown, LinkPosition::Inside) => {
+                            quote_spanned!(span=> .url_part(#shown))
+                        }
                         (Role::Markdown, LinkPosition::Outside) if binding.raw => {
-                            quote!(.plain(#shown))
+                            quote_spanned!(span=> .plain(#shown))
                         }
                         (Role::Markdown, LinkPosition::Outside) => {
                             // `RawMarkdown` is told apart by autoref specialization: its
                             // `escapes_markdown` is found before the default one.
                             self.uses.probe.set(true);
                             let probe = Self::reference(&binding, rest, span);
-                            quote!(.markdown(__dt::Probe(#probe).escapes_markdown(), #shown))
+                            quote_spanned! {span=>
+                                .markdown(__dt::Probe(#probe).escapes_markdown(), #shown)
+                            }
                         }
                     };
                     chain.calls.push(call);
@@ -580,7 +617,7 @@ impl Renderer<'_> {
                     then,
                     otherwise,
                 } => {
-                    let (outer, rest) = self.resolve(cond, scope);
+                    let (outer, rest) = self.resolve(cond, scope, span);
                     let held = Self::reference(&outer, rest, span);
                     // Inside, the condition's name stands for the value held.
                     let held_ident =
@@ -589,6 +626,7 @@ impl Renderer<'_> {
                         ident: held_ident.clone(),
                         raw: outer.raw,
                         path: (!cond.rest.is_empty()).then(|| cond.rest.clone()),
+                        by_ref: true,
                     };
                     scope.push((cond.root.clone(), binding));
                     let then = self.section(then, role, lit, scope, *position, first);
@@ -596,7 +634,8 @@ impl Renderer<'_> {
                     let otherwise = self.section(otherwise, role, lit, scope, *position, first);
                     let test = quote_spanned!(span=> __dt::Condition::held(#held));
                     let otherwise = (!otherwise.is_empty()).then(|| quote!(else { #otherwise }));
-                    chain.statement(quote! {
+                    // At the template, so that a condition of the wrong type is an error there.
+                    chain.statement(quote_spanned! {span=>
                         if let ::core::option::Option::Some(#held_ident) = #test {
                             #then
                         } #otherwise
@@ -607,7 +646,7 @@ impl Renderer<'_> {
                     binding,
                     body,
                 } => {
-                    let (outer, rest) = self.resolve(iter, scope);
+                    let (outer, rest) = self.resolve(iter, scope, span);
                     let items = Self::reference(&outer, rest, span);
                     let item =
                         Ident::new(&format!("__dt_item_{}", scope.len()), Span::mixed_site());
@@ -617,10 +656,12 @@ impl Renderer<'_> {
                             ident: item.clone(),
                             raw: outer.raw,
                             path: None,
+                            by_ref: true,
                         },
                     ));
                     let body = self.section(body, role, lit, scope, *position, first);
                     scope.pop();
+                    // A method call, which derefs what it iterates (`&&[T]` for a field `&[T]`).
                     chain.statement(quote! {
                         for #item in (#items).into_iter() {
                             #body

@@ -1,12 +1,13 @@
 //! Implementation detail of the [`dingtalk-bot`](https://docs.rs/dingtalk-bot) crate:
-//! `#[derive(Message)]`. Its documentation is on `dingtalk_bot::Message`, and its reference is
-//! the module `dingtalk_bot::_derive`.
+//! `#[derive(Message)]` and `markdown!`. Their documentation is on `dingtalk_bot::Message` and
+//! `dingtalk_bot::markdown!`, and their reference is the module `dingtalk_bot::_derive`.
 //!
 //! One stage per file: `attr.rs` reads the attributes as written, `template.rs` parses
 //! templates, `ast.rs` builds the IR (reading and parsing every template once) in the shape
 //! `kind.rs` gives each kind of message, `valid.rs` checks it against DingTalk's rules,
 //! `expand.rs` writes the impl, `fallback.rs` what stands beside errors. `ctxt.rs` collects the
-//! mistakes, so that all of them are reported at once.
+//! mistakes, so that all of them are reported at once. `markdown!` is one template through the
+//! same stages.
 
 #![deny(missing_docs, unreachable_pub)]
 
@@ -34,6 +35,31 @@ use crate::ctxt::Ctxt;
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     derive(&input).into()
+}
+
+/// The template language, escaping, line breaks and checks of `markdown!` are the derive's:
+/// its reference is [`dingtalk_bot::_derive`](_derive/index.html#the-markdown-macro).
+#[proc_macro]
+pub fn markdown(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as attr::MacroInput);
+    markdown_macro(input.template).into()
+}
+
+/// `markdown!`: one template through the derive's stages, its names the caller's variables.
+fn markdown_macro(lit: syn::LitStr) -> proc_macro2::TokenStream {
+    let cx = Ctxt::default();
+    let parsed = ast::parse(&cx, attr::Source::Inline(lit), template::Names::Variables);
+    if let Ok(template) = &parsed {
+        valid::markdown_macro(&cx, template);
+    }
+    // As for a derive: code only when nothing at all was reported.
+    let complete = cx.check().and(parsed);
+    let errors = cx.into_compile_errors();
+    let text = match complete {
+        Ok(template) => expand::markdown_macro(&template, &quote::quote!(::dingtalk_bot)),
+        Err(_reported) => fallback::markdown_macro(),
+    };
+    quote::quote!({ #errors #text })
 }
 
 fn derive(input: &syn::DeriveInput) -> proc_macro2::TokenStream {

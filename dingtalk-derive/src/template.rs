@@ -6,8 +6,30 @@
 //! {#if a}…{#else}…{/if}      `bool` or `Option` field; inside, `{a}` is the value held
 //! {#each items as item}…{/each}
 //! ```
+//!
+//! The names are a derived type's fields, or, in `markdown!`, the variables where it is called
+//! ([`Names`]): one grammar for both.
 
 use std::ops::Range;
+
+/// What the names in a template stand for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Names {
+    /// The fields of a derived type (and loop variables).
+    Fields,
+    /// Variables in scope where `markdown!` is called, `self` among them (and loop variables).
+    Variables,
+}
+
+impl Names {
+    /// What a name is, in error messages.
+    fn noun(self) -> &'static str {
+        match self {
+            Names::Fields => "field",
+            Names::Variables => "variable",
+        }
+    }
+}
 
 /// One piece of a template.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -108,7 +130,7 @@ impl Levels {
 
 /// Parses a template, finding every mistake it can: the nodes read, and the mistakes (none
 /// for a template without any).
-pub(crate) fn parse(template: &str) -> (Vec<Node>, Vec<Error>) {
+pub(crate) fn parse(template: &str, names: Names) -> (Vec<Node>, Vec<Error>) {
     let mut errors = Vec::new();
     let mut levels = Levels::default();
     let mut lit = String::new();
@@ -156,7 +178,7 @@ pub(crate) fn parse(template: &str) -> (Vec<Node>, Vec<Error>) {
                 if !lit.is_empty() {
                     levels.nodes().push(Node::Lit(std::mem::take(&mut lit)));
                 }
-                if let Err(e) = tag(inner, range, &mut levels) {
+                if let Err(e) = tag(inner, range, names, &mut levels) {
                     errors.push(e);
                 }
             }
@@ -210,7 +232,7 @@ fn standalone(template: &str, range: &Range<usize>, inner: &str) -> Option<usize
 }
 
 /// Handles one `{…}`.
-fn tag(inner: &str, range: Range<usize>, levels: &mut Levels) -> Result<(), Error> {
+fn tag(inner: &str, range: Range<usize>, names: Names, levels: &mut Levels) -> Result<(), Error> {
     let error = |message: String| Error {
         message,
         range: range.clone(),
@@ -223,7 +245,7 @@ fn tag(inner: &str, range: Range<usize>, levels: &mut Levels) -> Result<(), Erro
         let rest = rest.trim();
         match keyword {
             "if" => {
-                let cond = name(rest, range.clone());
+                let cond = name(rest, range.clone(), names);
                 // Opened even when its condition is wrong, so that its `{/if}` is no error too.
                 levels.open.push((
                     Frame::If {
@@ -256,7 +278,7 @@ fn tag(inner: &str, range: Range<usize>, levels: &mut Levels) -> Result<(), Erro
                 _ => Err(error("`{#else}` outside `{#if …}`".into())),
             },
             "each" => {
-                let parsed = each(rest, &range);
+                let parsed = each(rest, &range, names);
                 // Opened even when wrong, so that its `{/each}` is no error too.
                 let (iter, binding) = parsed
                     .clone()
@@ -320,17 +342,18 @@ fn tag(inner: &str, range: Range<usize>, levels: &mut Levels) -> Result<(), Erro
             Some((path, spec)) => (path, spec),
             None => (inner, ""),
         };
+        let noun = names.noun();
         if path.trim().is_empty() && spec.is_empty() {
-            return Err(error(
-                "empty placeholder `{}`: name a field, as in `{service}`".into(),
-            ));
+            return Err(error(format!(
+                "empty placeholder `{{}}`: name a {noun}, as in `{{service}}`"
+            )));
         }
         if path.trim().is_empty() {
             return Err(error(format!(
-                "`{{:{spec}}}` names no field: write the field before `:`, as in `{{cpu:.1}}`"
+                "`{{:{spec}}}` names no {noun}: write the {noun} before `:`, as in `{{cpu:.1}}`"
             )));
         }
-        let name = name(path.trim(), range.clone()).map_err(error)?;
+        let name = name(path.trim(), range.clone(), names).map_err(error)?;
         levels.nodes().push(Node::Value(Value {
             name,
             spec: spec.to_owned(),
@@ -340,13 +363,19 @@ fn tag(inner: &str, range: Range<usize>, levels: &mut Levels) -> Result<(), Erro
 }
 
 /// `items as item` in `{#each items as item}`.
-fn each(rest: &str, range: &Range<usize>) -> Result<(Name, Name), String> {
+fn each(rest: &str, range: &Range<usize>, names: Names) -> Result<(Name, Name), String> {
     let words: Vec<&str> = rest.split_whitespace().collect();
     let [iter, "as", binding] = words[..] else {
         return Err("expected `{#each items as item}`".into());
     };
-    let iter = name(iter, range.clone()).map_err(|m| format!("in `{{#each …}}`: {m}"))?;
-    let binding = name(binding, range.clone()).map_err(|m| format!("in `{{#each …}}`: {m}"))?;
+    let iter = name(iter, range.clone(), names).map_err(|m| format!("in `{{#each …}}`: {m}"))?;
+    if binding == "self" {
+        return Err(
+            "the loop variable cannot be `self`: name it, as in `{#each items as item}`".into(),
+        );
+    }
+    let binding =
+        name(binding, range.clone(), names).map_err(|m| format!("in `{{#each …}}`: {m}"))?;
     if !binding.rest.is_empty() {
         return Err(format!(
             "the loop variable `{}` must be a plain name",
@@ -358,7 +387,7 @@ fn each(rest: &str, range: &Range<usize>) -> Result<(Name, Name), String> {
 
 /// `items as item`, written alone (as in `each = "items as item"` on a button or feed link).
 pub(crate) fn parse_each(text: &str) -> Result<(Name, Name), String> {
-    each(text, &(0..text.len()))
+    each(text, &(0..text.len()), Names::Fields)
 }
 
 /// Stands for a name that could not be read, in a section opened so parsing can go on.
@@ -371,9 +400,10 @@ fn placeholder(range: &Range<usize>) -> Name {
 }
 
 /// Parses `root.sub.x`.
-fn name(text: &str, range: Range<usize>) -> Result<Name, String> {
+fn name(text: &str, range: Range<usize>, names: Names) -> Result<Name, String> {
     let mut parts = text.split('.');
     let root = parts.next().unwrap_or_default();
+    let noun = names.noun();
     // A Rust identifier, raw or not: `self` and its kin cannot be one.
     let is_ident = |s: &str| {
         let mut chars = s.chars();
@@ -384,9 +414,11 @@ fn name(text: &str, range: Range<usize>) -> Result<Name, String> {
             && !matches!(s, "_" | "self" | "Self" | "super" | "crate")
     };
     let is_index = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !is_ident(root) {
+    let is_self = names == Names::Variables && root == "self";
+    if !is_ident(root) && !is_self {
         return Err(format!(
-            "`{text}` is not a field name; a placeholder is `{{field}}`, `{{field.sub}}` or `{{field:spec}}`"
+            "`{text}` is not a {noun} name; a placeholder is `{{{noun}}}`, `{{{noun}.sub}}` or \
+             `{{{noun}:spec}}`"
         ));
     }
     let rest: Vec<String> = parts.map(str::to_owned).collect();
@@ -538,13 +570,17 @@ mod tests {
 
     /// The nodes of a template without mistakes.
     fn ok(template: &str) -> Vec<Node> {
-        let (nodes, errors) = parse(template);
+        let (nodes, errors) = parse(template, Names::Fields);
         assert_eq!(errors, [], "{template}");
         nodes
     }
 
     fn errors(template: &str) -> Vec<String> {
-        parse(template).1.into_iter().map(|e| e.message).collect()
+        parse(template, Names::Fields)
+            .1
+            .into_iter()
+            .map(|e| e.message)
+            .collect()
     }
 
     #[test]
@@ -636,6 +672,32 @@ mod tests {
         assert!(errors("{#for x}")[0].starts_with("unknown section `{#for}`"));
         assert!(errors("{a-b}")[0].contains("`a-b` is not a field name"));
         assert!(errors("{a {b}")[0].starts_with("unclosed `{`"));
+    }
+
+    #[test]
+    fn variables_are_named_as_fields_are_and_self_among_them() {
+        let (nodes, found) = parse(
+            "{self.service} {#each self.checks as c}{c}{/each}",
+            Names::Variables,
+        );
+        assert_eq!(found, []);
+        assert!(matches!(&nodes[0], Node::Value(v) if v.name.dotted() == "self.service"));
+        let variable_errors = |template| -> Vec<String> {
+            let (_, errors) = parse(template, Names::Variables);
+            errors.into_iter().map(|e| e.message).collect()
+        };
+        assert_eq!(
+            variable_errors("{}"),
+            ["empty placeholder `{}`: name a variable, as in `{service}`"]
+        );
+        assert!(variable_errors("{a-b}")[0].starts_with("`a-b` is not a variable name"));
+        assert!(variable_errors("{Self}")[0].contains("not a variable name"));
+        assert!(
+            variable_errors("{#each xs as self}{/each}")[0]
+                .starts_with("the loop variable cannot be `self`")
+        );
+        // A derive has no `self` to name.
+        assert!(errors("{self.service}")[0].contains("`self.service` is not a field name"));
     }
 
     #[test]

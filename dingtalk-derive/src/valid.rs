@@ -3,6 +3,8 @@
 //! This stage only checks. Every mistake goes to the [`Ctxt`]; nothing is built here. What
 //! DingTalk allows is `dingtalk-spec`'s: which message types take mentions, buttons and
 //! `pc_slide`, the size limit, the schemes it opens and the markdown it leaves unrendered.
+//! `markdown!`'s template is checked by the same rules as a derived markdown part
+//! ([`markdown_macro`]).
 
 use std::ops::Range;
 
@@ -13,7 +15,7 @@ use dingtalk_spec::{MAX_BODY_BYTES, MsgType};
 use crate::ast::{Draft, Header, Input, Layout, Parsed, Shape, Static, Template, Variant};
 use crate::ctxt::Ctxt;
 use crate::kind::{Each, KindName, Part, Role, list};
-use crate::template::{self, Name, Node, Skeleton};
+use crate::template::{self, Name, Node, Placed, Skeleton};
 
 /// Checks every variant of a derive input.
 pub(crate) fn check(cx: &Ctxt, input: &Input<'_, Draft>) {
@@ -198,9 +200,16 @@ fn template(
         Role::Markdown => {
             let skeleton = template::skeleton(&tpl.nodes);
             if !v.options.allow_unrendered_markdown {
-                renderable(cx, tpl, &skeleton);
+                renderable(
+                    cx,
+                    tpl,
+                    &skeleton,
+                    ", or add `#[dingtalk(allow_unrendered_markdown)]`",
+                );
             }
-            values_outside_code(cx, v, tpl, &skeleton);
+            let raw = |placed: &Placed<'_>| is_raw(v, &placed.value.name.root, &placed.loops);
+            let opt_out = ", or mark the field `#[dingtalk(raw)]`";
+            values_outside_code(cx, tpl, &skeleton, raw, opt_out);
         }
         Role::Plain => {}
     }
@@ -266,7 +275,7 @@ fn specs(cx: &Ctxt, tpl: &Template) {
                     cx.error(
                         &tpl.lit,
                         format!(
-                            "`{{{}:{}}}` has a format spec this derive cannot use: write fill, \
+                            "`{{{}:{}}}` has a format spec a template cannot use: write fill, \
                              alignment, sign, `#`, `0`, a width and a precision as numbers, and a \
                              type (`?`, `x`, `X`, `o`, `b`, `e`, `E`)",
                             v.name.dotted(),
@@ -343,8 +352,30 @@ fn static_url(cx: &Ctxt, tpl: &Template) {
     );
 }
 
-/// The literal text of a markdown template holds nothing DingTalk leaves unrendered.
-fn renderable(cx: &Ctxt, tpl: &Template, skeleton: &Skeleton<'_>) {
+/// The template of `markdown!`, checked as a derived markdown part is: its format specs,
+/// nothing DingTalk leaves unrendered, no value in code, and literal text that fits a message.
+/// Its names are the caller's variables, which the compiler checks.
+pub(crate) fn markdown_macro(cx: &Ctxt, tpl: &Template) {
+    specs(cx, tpl);
+    let skeleton = template::skeleton(&tpl.nodes);
+    renderable(cx, tpl, &skeleton, "");
+    let opt_out = ", or give the code as a `RawMarkdown` value, backticks and all";
+    values_outside_code(cx, tpl, &skeleton, |_| false, opt_out);
+    let literal = template::literal_len(&tpl.nodes);
+    if literal > MAX_BODY_BYTES {
+        cx.error(
+            &tpl.lit,
+            format!(
+                "the literal text of this template alone is {literal} bytes, over DingTalk's \
+                 limit of {MAX_BODY_BYTES} bytes for a whole message"
+            ),
+        );
+    }
+}
+
+/// The literal text of a markdown template holds nothing DingTalk leaves unrendered; `opt_out`
+/// ends the message with the way to allow it.
+fn renderable(cx: &Ctxt, tpl: &Template, skeleton: &Skeleton<'_>, opt_out: &str) {
     for finding in unrendered(&skeleton.text) {
         let line = finding.line.trim();
         let quoted = if line.contains('`') {
@@ -355,22 +386,29 @@ fn renderable(cx: &Ctxt, tpl: &Template, skeleton: &Skeleton<'_>) {
         cx.error(
             &tpl.lit,
             format!(
-                "DingTalk does not render {} in markdown ({quoted}); rewrite it, or add \
-                 `#[dingtalk(allow_unrendered_markdown)]`",
+                "DingTalk does not render {} in markdown ({quoted}); rewrite it{opt_out}",
                 finding.what.describe()
             ),
         );
     }
 }
 
-/// No escaped value stands in a code span or fenced code, where its escapes would show.
-fn values_outside_code(cx: &Ctxt, v: &Variant<'_, Draft>, tpl: &Template, skeleton: &Skeleton<'_>) {
+/// No escaped value stands in a code span or fenced code, where its escapes would show: none
+/// but those `raw` says are written as they are. `opt_out` ends the message with the way to
+/// write code.
+fn values_outside_code(
+    cx: &Ctxt,
+    tpl: &Template,
+    skeleton: &Skeleton<'_>,
+    raw: impl Fn(&Placed<'_>) -> bool,
+    opt_out: &str,
+) {
     let regions = code_regions(&skeleton.text);
     for placed in &skeleton.values {
         let Some(region) = regions.iter().find(|r| r.contains(&placed.offset)) else {
             continue;
         };
-        if is_raw(v, &placed.value.name.root, &placed.loops) {
+        if raw(placed) {
             continue;
         }
         let written = match placed.value.spec.as_str() {
@@ -380,12 +418,12 @@ fn values_outside_code(cx: &Ctxt, v: &Variant<'_, Draft>, tpl: &Template, skelet
         let message = if is_fence(&skeleton.text, region) {
             format!(
                 "a value inside fenced code would show its escapes: move `{written}` out of \
-                 the fence, or mark the field `#[dingtalk(raw)]`"
+                 the fence{opt_out}"
             )
         } else {
             format!(
                 "a value inside a code span would show its escapes: move `{written}` out of \
-                 the backticks, or mark the field `#[dingtalk(raw)]`"
+                 the backticks{opt_out}"
             )
         };
         cx.error(&tpl.lit, message);
