@@ -472,6 +472,46 @@ async fn outcomes_keep_their_kind_and_the_hook_hears_in_the_process_that_deliver
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deadline_is_kept_in_redis_and_a_message_past_it_is_finished_unsent() {
+    let redis = RedisServer::any();
+    let sandbox = sandbox().await;
+    let failed = Arc::new(Mutex::new(Vec::new()));
+    let heard = Arc::clone(&failed);
+    let robot = robot(&sandbox.webhook_url(), redis.url())
+        .on_failure(move |_, e| heard.lock().unwrap().push(e.kind()))
+        .build()
+        .unwrap();
+    let receipt = robot
+        .send_within(&Payload::text("in time"), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(sandbox.received()[0].msg_uuid(), Some(receipt.msg_uuid()));
+    // The first holds the deliverer for 800 ms; the second is queued behind it in Redis.
+    sandbox.fail_next(1, Fault::Delay(Duration::from_millis(800)));
+    let slow = robot.post(&Payload::text("slow")).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let stale = robot
+        .post_within(&Payload::text("stale"), Duration::from_millis(200))
+        .await
+        .unwrap();
+    slow.await.unwrap();
+    let e = stale.await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Expired);
+    assert_eq!(e.was_sent(), dingtalk_bot::Sent::No);
+    assert!(e.msg_uuid().is_some());
+    assert_eq!(*failed.lock().unwrap(), [ErrorKind::Expired]);
+    assert_eq!(texts_once_each(&sandbox), ["in time", "slow"]);
+    robot.flush(Duration::from_secs(5)).await.unwrap();
+
+    // Refused by DingTalk: the outcome says it was sent, and names its msgUuid.
+    sandbox.fail_next(1, Fault::answer(400_102, "机器人已停用"));
+    let e = robot.send(&Payload::text("disabled")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::RobotDisabled);
+    assert_eq!(e.was_sent(), dingtalk_bot::Sent::Yes);
+    assert!(e.msg_uuid().is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_policies_apply_to_the_shared_backlog() {
     let redis = RedisServer::any();
     let sandbox = sandbox().await;

@@ -1,7 +1,7 @@
 //! Exit statuses, each with its meaning, written once: for `--help` and for the code that
 //! exits. A failure is one line on standard error and one of these statuses.
 
-use dingtalk_bot::{Error, ErrorKind};
+use dingtalk_bot::{Error, ErrorCategory, ErrorKind};
 
 /// Why the command ended, as its exit status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,6 +63,21 @@ impl Exit {
         }
     }
 
+    /// The status of an error of `category`: one per category, as the library groups kinds.
+    pub fn of(category: ErrorCategory) -> Exit {
+        match category {
+            ErrorCategory::Config => Exit::Config,
+            ErrorCategory::Message => Exit::Message,
+            ErrorCategory::Security => Exit::Security,
+            ErrorCategory::RateLimit => Exit::RateLimited,
+            ErrorCategory::Robot => Exit::Robot,
+            ErrorCategory::Delivery => Exit::Delivery,
+            ErrorCategory::Store => Exit::Store,
+            // `Refused`, and any category a later library adds.
+            _ => Exit::Refused,
+        }
+    }
+
     fn meaning(self) -> String {
         let meaning = match self {
             Exit::Delivered => "delivered (or, with --dry-run, the message passed every check)",
@@ -120,61 +135,40 @@ impl Failure {
 }
 
 impl From<Error> for Failure {
-    /// The status of each kind of error, and a hint that says how to fix it.
+    /// The status of the error's category, and a hint that says how to fix it.
     fn from(e: Error) -> Failure {
         use ErrorKind::*;
-        let (exit, hint) = match e.kind() {
-            InvalidConfig => (Exit::Config, None),
-            InvalidMessage => (Exit::Message, Some("fill in every field DingTalk requires")),
-            PayloadTooLarge => (Exit::Message, Some("shorten the message or split it")),
-            SignatureMismatch => (
-                Exit::Security,
-                Some("the secret does not match the robot's; check DINGTALK_SECRET (or --secret)"),
-            ),
-            TimestampExpired => (
-                Exit::Security,
-                Some("this machine's clock is over an hour off; correct it"),
-            ),
-            IpNotAllowed => (
-                Exit::Security,
-                Some("add this machine's address to the robot's IP allowlist"),
-            ),
-            KeywordMismatch => (
-                Exit::Security,
-                Some("put one of the robot's keywords in the message (see DINGTALK_KEYWORDS)"),
-            ),
+        let exit = Exit::of(e.category());
+        let hint = match e.kind() {
+            InvalidMessage => Some("fill in every field DingTalk requires"),
+            PayloadTooLarge => Some("shorten the message or split it"),
+            SignatureMismatch => {
+                Some("the secret does not match the robot's; check DINGTALK_SECRET (or --secret)")
+            }
+            TimestampExpired => Some("this machine's clock is over an hour off; correct it"),
+            IpNotAllowed => Some("add this machine's address to the robot's IP allowlist"),
+            KeywordMismatch => {
+                Some("put one of the robot's keywords in the message (see DINGTALK_KEYWORDS)")
+            }
             // DingTalk's answer: it throttles the robot.
-            RateLimited if e.errcode().is_some() => (
-                Exit::RateLimited,
-                Some(
-                    "the robot sent over 20 messages in a minute; DingTalk holds it for 10 minutes",
-                ),
+            RateLimited if e.errcode().is_some() => Some(
+                "the robot sent over 20 messages in a minute; DingTalk holds it for 10 minutes",
             ),
             // HTTP 429, the local limit full (--no-wait), or a throttle another process met:
             // the error says which.
-            RateLimited => (Exit::RateLimited, Some("try again later")),
-            QueueFull => (
-                Exit::RateLimited,
-                Some("too many messages are waiting to be sent; try again later"),
-            ),
-            InvalidToken => (
-                Exit::Robot,
-                Some("check the access_token in the webhook (DINGTALK_WEBHOOK)"),
-            ),
-            RobotDisabled | RobotNotFound | GroupDissolved => (
-                Exit::Robot,
-                Some("this robot cannot send; add a new one to the group"),
-            ),
-            Timeout | Transport | Server | Cancelled => (Exit::Delivery, Some("try again later")),
+            RateLimited => Some("try again later"),
+            QueueFull => Some("too many messages are waiting to be sent; try again later"),
+            InvalidToken => Some("check the access_token in the webhook (DINGTALK_WEBHOOK)"),
+            RobotDisabled | RobotNotFound | GroupDissolved => {
+                Some("this robot cannot send; add a new one to the group")
+            }
+            _ if exit == Exit::Delivery => Some("try again later"),
             // The error and its cause name what failed and Redis's address, never its
             // password.
-            StoreUnavailable => (
-                Exit::Store,
-                Some(
-                    "check that Redis runs and can be reached at the URL of --redis (or DINGTALK_REDIS_URL)",
-                ),
+            StoreUnavailable => Some(
+                "check that Redis runs and can be reached at the URL of --redis (or DINGTALK_REDIS_URL)",
             ),
-            _ => (Exit::Refused, None),
+            _ => None,
         };
         // The cause of a transport failure, stripped of its URL by the library.
         let cause = std::error::Error::source(&e)
@@ -198,6 +192,23 @@ impl From<Error> for Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_category_has_the_status_the_readme_documents() {
+        let cases = [
+            (ErrorCategory::Config, 3),
+            (ErrorCategory::Message, 4),
+            (ErrorCategory::Security, 5),
+            (ErrorCategory::RateLimit, 6),
+            (ErrorCategory::Robot, 7),
+            (ErrorCategory::Delivery, 8),
+            (ErrorCategory::Refused, 9),
+            (ErrorCategory::Store, 10),
+        ];
+        for (category, code) in cases {
+            assert_eq!(Exit::of(category).code(), code, "{category}");
+        }
+    }
 
     #[test]
     fn every_status_is_listed_once_with_its_meaning() {

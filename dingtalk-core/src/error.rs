@@ -1,8 +1,10 @@
 //! The one error type of this crate, and what kind of failure it reports.
 //!
-//! An [`Error`] carries an [`ErrorKind`] to match on, DingTalk's `errcode` and `errmsg` where
-//! DingTalk answered, and a message that says what went wrong and how to fix it. No error ever
-//! holds the access_token or the secret: transport errors are stripped of their URL.
+//! An [`Error`] carries an [`ErrorKind`] to match on (and its [`ErrorCategory`], what to do
+//! about it), DingTalk's `errcode` and `errmsg` where DingTalk answered, a message that says
+//! what went wrong and how to fix it, whether the message left the process ([`Sent`]), its
+//! `msgUuid` and, when throttled, how long to wait. No error ever holds the access_token or the
+//! secret: transport errors are stripped of their URL.
 
 use std::borrow::Cow;
 use std::error::Error as StdError;
@@ -71,6 +73,144 @@ pub enum ErrorKind {
     /// delivered is unknown. (Credentials the store refuses are
     /// [`InvalidConfig`](Self::InvalidConfig), which sending again cannot mend.)
     StoreUnavailable,
+    /// The message was not sent by the deadline it was given
+    /// ([`Robot::send_within`](crate::Robot::send_within),
+    /// [`Robot::post_within`](crate::Robot::post_within)): it was taken out of the queue
+    /// unsent, and no attempt of it starts after the deadline. [`Error::was_sent`] is
+    /// [`Sent::No`], unless an earlier attempt failed in a way that may have reached DingTalk
+    /// (its error is then the [`source`](std::error::Error::source)).
+    Expired,
+}
+
+/// What to do about an error: the [`ErrorKind`]s grouped as an application (or the command
+/// line's exit status) acts on them, so that none needs to write the table itself. See
+/// [`ErrorKind::category`] and [`Error::category`].
+///
+/// | category | kinds | what to do |
+/// |---|---|---|
+/// | `Config` | `InvalidConfig` | fix the configuration: webhook, secret, keywords, proxy, Redis URL or credentials |
+/// | `Message` | `InvalidMessage`, `PayloadTooLarge` | change the message |
+/// | `Security` | `KeywordMismatch`, `SignatureMismatch`, `TimestampExpired`, `IpNotAllowed` | fix the keywords, the secret, the clock or the IP allowlist |
+/// | `RateLimit` | `RateLimited`, `QueueFull` | wait ([`Error::retry_after`]) and send again |
+/// | `Robot` | `InvalidToken`, `RobotDisabled`, `RobotNotFound`, `GroupDissolved` | the robot is gone: a new robot (webhook) is needed |
+/// | `Delivery` | `Timeout`, `Transport`, `Server`, `Cancelled`, `Expired` | transient: send again later (see [`Error::was_sent`] first) |
+/// | `Refused` | `Api` | DingTalk refused it for a reason of its own: read its `errcode` |
+/// | `Store` | `StoreUnavailable` | the shared store (Redis) is out of reach: send again once it is back |
+///
+/// ```
+/// # use dingtalk_core as dingtalk_bot;
+/// use dingtalk_bot::{Error, ErrorCategory};
+///
+/// /// What a job does when its notification fails.
+/// fn on_failure(e: &Error) -> &'static str {
+///     match e.category() {
+///         ErrorCategory::Config | ErrorCategory::Security | ErrorCategory::Robot => "page the owner",
+///         ErrorCategory::Message => "log the message and drop it",
+///         ErrorCategory::RateLimit | ErrorCategory::Delivery | ErrorCategory::Store => "try again later",
+///         _ => "log it",
+///     }
+/// }
+/// # let _ = on_failure;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// The robot's configuration is wrong ([`ErrorKind::InvalidConfig`]): nothing can be sent
+    /// until it is fixed.
+    Config,
+    /// The message breaks one of DingTalk's rules ([`ErrorKind::InvalidMessage`],
+    /// [`ErrorKind::PayloadTooLarge`]): sending it again as it is fails again.
+    Message,
+    /// DingTalk's security check refused it, or would have ([`ErrorKind::KeywordMismatch`],
+    /// [`ErrorKind::SignatureMismatch`], [`ErrorKind::TimestampExpired`],
+    /// [`ErrorKind::IpNotAllowed`]).
+    Security,
+    /// Too many messages: the robot is throttled or its limit is full
+    /// ([`ErrorKind::RateLimited`]), or its queue is ([`ErrorKind::QueueFull`]). Sending again
+    /// later works.
+    RateLimit,
+    /// The robot can no longer send ([`ErrorKind::InvalidToken`], [`ErrorKind::RobotDisabled`],
+    /// [`ErrorKind::RobotNotFound`], [`ErrorKind::GroupDissolved`]).
+    Robot,
+    /// The message could not be delivered, or not in time ([`ErrorKind::Timeout`],
+    /// [`ErrorKind::Transport`], [`ErrorKind::Server`], [`ErrorKind::Cancelled`],
+    /// [`ErrorKind::Expired`]): transient.
+    Delivery,
+    /// DingTalk refused the message with an `errcode` of no other category ([`ErrorKind::Api`]).
+    Refused,
+    /// The shared store (Redis) could not be reached or failed ([`ErrorKind::StoreUnavailable`]).
+    Store,
+}
+
+impl ErrorCategory {
+    /// A short lowercase name, for logs and metrics labels: `config`, `message`, `security`,
+    /// `rate_limit`, `robot`, `delivery`, `refused`, `store`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCategory::Config => "config",
+            ErrorCategory::Message => "message",
+            ErrorCategory::Security => "security",
+            ErrorCategory::RateLimit => "rate_limit",
+            ErrorCategory::Robot => "robot",
+            ErrorCategory::Delivery => "delivery",
+            ErrorCategory::Refused => "refused",
+            ErrorCategory::Store => "store",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCategory {
+    /// As [`as_str`](ErrorCategory::as_str).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a message that failed left this process: whether sending it again may post it
+/// twice. See [`Error::was_sent`].
+///
+/// ```
+/// # use dingtalk_core as dingtalk_bot;
+/// use dingtalk_bot::{Error, Sent};
+///
+/// fn send_again(e: &Error) -> bool {
+///     match e.was_sent() {
+///         // Nothing reached DingTalk, or DingTalk refused it: nothing was posted.
+///         Sent::No | Sent::Yes => e.is_retryable(),
+///         // It may have been posted: sending it again may post it twice.
+///         Sent::Maybe => false,
+///         _ => false,
+///     }
+/// }
+/// # let _ = send_again;
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Sent {
+    /// Nothing was sent, and nothing will be: refused before sending (the checks, a full queue
+    /// or limit, a throttle that holds, a deadline passed), not queued in the shared store, or
+    /// the robot's configuration. Sending it again cannot post it twice.
+    No,
+    /// It may have reached DingTalk and been posted: no answer came in time, the connection
+    /// broke once the request was out, DingTalk's server failed (HTTP 5xx, an unreadable
+    /// answer); or the shared store may hold it and deliver it still (no answer came when it
+    /// was queued), or lost track of it. Sending it again may post it twice.
+    Maybe,
+    /// DingTalk received it and answered with a refusal (an `errcode`, an HTTP 4xx): it was
+    /// not posted.
+    Yes,
+}
+
+impl Sent {
+    /// What several attempts of one message say together: one that may have been posted
+    /// outweighs one refused, which outweighs none sent.
+    pub(crate) fn and(self, other: Sent) -> Sent {
+        match (self, other) {
+            (Sent::Maybe, _) | (_, Sent::Maybe) => Sent::Maybe,
+            (Sent::Yes, _) | (_, Sent::Yes) => Sent::Yes,
+            _ => Sent::No,
+        }
+    }
 }
 
 /// The error of every fallible operation in this crate. See [`ErrorKind`].
@@ -81,13 +221,18 @@ pub struct Error {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
+#[derive(Clone)]
 struct Inner {
     kind: ErrorKind,
     message: Cow<'static, str>,
     errcode: Option<i64>,
     errmsg: Option<String>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
+    sent: Sent,
+    /// The `msgUuid` the message was, or would have been, sent with.
+    msg_uuid: Option<Box<str>>,
+    /// For `RateLimited`: how long until a send may succeed, where known.
+    retry_after: Option<Duration>,
     /// Made by the shared store's client: a failure of the store, whatever its kind (its
     /// credentials refused are `InvalidConfig`), which delivery treats as the store out of
     /// reach: nothing is sent, and the message stays in the store.
@@ -103,9 +248,33 @@ impl Error {
                 errcode: None,
                 errmsg: None,
                 source: None,
+                sent: Sent::No,
+                msg_uuid: None,
+                retry_after: None,
                 from_store: false,
             }),
         }
+    }
+
+    /// This error, changed by `edit` (a copy, if it is shared already).
+    fn edited(mut self, edit: impl FnOnce(&mut Inner)) -> Error {
+        edit(Arc::make_mut(&mut self.inner));
+        self
+    }
+
+    /// This error, saying whether its message left the process.
+    pub(crate) fn with_sent(self, sent: Sent) -> Error {
+        self.edited(|inner| inner.sent = sent)
+    }
+
+    /// This error, naming the `msgUuid` its message was (or would have been) sent with.
+    pub(crate) fn with_msg_uuid(self, msg_uuid: &str) -> Error {
+        self.edited(|inner| inner.msg_uuid = Some(msg_uuid.into()))
+    }
+
+    /// This error, saying how long until a send may succeed.
+    pub(crate) fn with_retry_after(self, after: Duration) -> Error {
+        self.edited(|inner| inner.retry_after = Some(after))
     }
 
     /// The inner data of an error being made, not yet shared.
@@ -120,11 +289,44 @@ impl Error {
         )
     }
 
+    /// The message was still queued when the task delivering it stopped (its runtime shut
+    /// down): it was not sent.
     pub(crate) fn cancelled() -> Error {
         Error::new(
             ErrorKind::Cancelled,
             "the task delivering the message stopped before sending it (its runtime shut down)",
         )
+    }
+
+    /// The task delivering the message stopped while the message was its own (waiting for
+    /// the limit, or its request in flight): it may have been sent.
+    pub(crate) fn cancelled_in_flight() -> Error {
+        Error::new(
+            ErrorKind::Cancelled,
+            "the task delivering the message stopped while delivering it (its runtime shut down): it may have been sent",
+        )
+        .with_sent(Sent::Maybe)
+    }
+
+    /// The message's deadline passed before it was sent. `last` is the error of its last
+    /// attempt, if it had any, and `sent` what its attempts say together.
+    pub(crate) fn expired(last: Option<&Error>, sent: Sent) -> Error {
+        let mut e = match last {
+            None => Error::new(
+                ErrorKind::Expired,
+                "the message was not sent by its deadline: it was taken out of the queue unsent",
+            ),
+            Some(last) => {
+                let mut e = Error::new(
+                    ErrorKind::Expired,
+                    "the message's deadline passed before it could be sent again after a failed attempt",
+                );
+                e.inner_mut().source = Some(Arc::new(last.clone()));
+                e
+            }
+        };
+        e.inner_mut().sent = sent;
+        e
     }
 
     /// The shared store (Redis) could not be reached, or failed, while doing `what`. `cause`
@@ -185,6 +387,7 @@ impl Error {
             "the message is no longer in Redis (evicted or deleted) and no outcome of it was kept: \
              whether it was delivered is unknown (run Redis with maxmemory-policy noeviction)",
         )
+        .with_sent(Sent::Maybe)
     }
 
     /// Whether the shared store's client made this error: the store is out of reach, failed,
@@ -196,7 +399,9 @@ impl Error {
     }
 
     /// An error as another process saw it and recorded it (the process that delivered a
-    /// message from a shared queue): the same kind, `errcode` and `errmsg`, and its message.
+    /// message from a shared queue): the same kind, `errcode` and `errmsg`, and its message;
+    /// whether it was sent, its `msgUuid` and how long to wait are added with the `with_`
+    /// methods.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn recorded(
         kind: ErrorKind,
@@ -226,19 +431,24 @@ impl Error {
     }
 
     /// No place in the robot's own rate limit (`limit`, as `5 messages per 3s`) came free
-    /// within the wait it allows: nothing was sent, and DingTalk throttled nothing.
-    pub(crate) fn limit_full(limit: &str, wait: Duration) -> Error {
+    /// within the wait it allows: nothing was sent, and DingTalk throttled nothing. `free_in`:
+    /// how long until a place is expected back, where the limiter knows.
+    pub(crate) fn limit_full(limit: &str, wait: Duration, free_in: Option<Duration>) -> Error {
         let within = if wait.is_zero() {
             "at once".to_owned()
         } else {
             format!("within {wait:?}")
         };
-        Error::new(
+        let e = Error::new(
             ErrorKind::RateLimited,
             format!(
                 "the local rate limit ({limit}) is full: no place came free {within}, and nothing was sent to DingTalk"
             ),
-        )
+        );
+        match free_in {
+            Some(after) => e.with_retry_after(after),
+            None => e,
+        }
     }
 
     /// DingTalk throttles the robot, as a send (from this process, or another sharing its
@@ -251,6 +461,7 @@ impl Error {
                 remaining.as_millis().div_ceil(1000).max(1)
             ),
         )
+        .with_retry_after(remaining)
     }
 
     /// What kind of failure this is.
@@ -268,9 +479,111 @@ impl Error {
         self.inner.errmsg.as_deref()
     }
 
+    /// What to do about it: its kind's [`ErrorCategory`].
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use std::time::Duration;
+    ///
+    /// use dingtalk_bot::{ErrorCategory, ErrorKind, Payload, Robot};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), dingtalk_bot::Error> {
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
+    ///     .keywords(["deploy"])
+    ///     .build()?;
+    /// let e = robot.send(&Payload::text("backup done")).await.unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::KeywordMismatch); // found before sending
+    /// assert_eq!(e.category(), ErrorCategory::Security);
+    /// # Ok(()) }
+    /// ```
+    pub fn category(&self) -> ErrorCategory {
+        self.kind().category()
+    }
+
+    /// Whether the message left this process: [`Sent::No`] when nothing was sent (refused
+    /// before sending, by the checks, a full queue or limit, a throttle that holds, its
+    /// deadline; not queued in the shared store), [`Sent::Yes`] when DingTalk received it and
+    /// refused it (an `errcode`, HTTP 4xx), [`Sent::Maybe`] when it may have been posted (no
+    /// answer in time, a connection broken mid-way, HTTP 5xx; a shared store that may hold it
+    /// still). Where a message was tried several times, what the attempts say together: one
+    /// that may have been posted makes it `Maybe`.
+    ///
+    /// With `No` or `Yes`, sending it again cannot post it twice. With `Maybe` it can, unless
+    /// it is the same delivery retrying (its `msgUuid`, [`msg_uuid`](Error::msg_uuid), lets
+    /// DingTalk drop a repeat).
+    ///
+    /// An error that is about no message (at `build`, of `flush` or `close`) is `No`.
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::{ErrorKind, Payload, Robot, Sent};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), dingtalk_bot::Error> {
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…").build()?;
+    /// let e = robot.send(&Payload::text("")).await.unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::InvalidMessage); // an empty text, found before sending
+    /// assert_eq!(e.was_sent(), Sent::No);
+    /// assert_eq!(e.msg_uuid(), None); // it never got one
+    /// # Ok(()) }
+    /// ```
+    pub fn was_sent(&self) -> Sent {
+        self.inner.sent
+    }
+
+    /// The `msgUuid` the message was sent with, or would have been: the one every attempt of
+    /// its delivery carried (for messages merged into a digest, the digest's), as in the
+    /// delivery's log lines and what DingTalk (or the sandbox) received. `None` when the
+    /// message never got one: refused before it was queued (its checks, a full queue), or
+    /// an error about no message.
+    pub fn msg_uuid(&self) -> Option<&str> {
+        self.inner.msg_uuid.as_deref()
+    }
+
+    /// For [`RateLimited`](ErrorKind::RateLimited): how long until a send to this robot may
+    /// succeed, where it is known. A throttle that holds (DingTalk's answer, with
+    /// [`fail_when_throttled`](crate::RobotBuilder::fail_when_throttled), or an earlier
+    /// send's): the hold left. The local limit full
+    /// ([`limit_wait`](crate::RobotBuilder::limit_wait)): until its next place comes back
+    /// (for a place whose request is still in flight, no sooner than the limit's window).
+    /// `None` otherwise (an HTTP 429, a throttle when no penalty is set) and for every other
+    /// kind.
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use std::time::Duration;
+    ///
+    /// use dingtalk_bot::{ErrorKind, Payload, RetryPolicy, Robot, Sent};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), dingtalk_bot::Error> {
+    /// // One message a minute, and no waiting for a place; nothing listens on port 1.
+    /// let robot = Robot::builder("http://127.0.0.1:1/robot/send?access_token=t")
+    ///     .rate_limit(1, Duration::from_secs(60))
+    ///     .limit_wait(Duration::ZERO)
+    ///     .retry(RetryPolicy::none())
+    ///     .build()?;
+    /// let e = robot.send(&Payload::text("first")).await.unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Transport); // no connection: nothing sent
+    /// assert_eq!(e.was_sent(), Sent::No);
+    /// assert!(e.msg_uuid().is_some());
+    /// // Its try holds the only place for a minute after it failed.
+    /// let e = robot.send(&Payload::text("second")).await.unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::RateLimited);
+    /// let after = e.retry_after().unwrap();
+    /// assert!(after > Duration::from_secs(55) && after <= Duration::from_secs(60), "{after:?}");
+    /// # Ok(()) }
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.inner.retry_after
+    }
+
     /// Whether the same message may succeed if sent again later: timeouts, transport and
-    /// server failures, and throttling (once the throttle is over). Everything else needs a
-    /// change first: to the message, the configuration or the robot.
+    /// server failures, throttling (once the throttle is over), a full queue, a deadline
+    /// passed, the shared store out of reach. Everything else needs a change first: to the
+    /// message, the configuration or the robot. (Before sending a message again, see
+    /// [`was_sent`](Error::was_sent).)
     pub fn is_retryable(&self) -> bool {
         matches!(
             self.kind(),
@@ -278,6 +591,8 @@ impl Error {
                 | ErrorKind::Transport
                 | ErrorKind::Server
                 | ErrorKind::RateLimited
+                | ErrorKind::QueueFull
+                | ErrorKind::Expired
                 | ErrorKind::StoreUnavailable
         )
     }
@@ -313,35 +628,48 @@ impl Error {
         )
     }
 
+    /// No answer came in time: the request may have reached DingTalk.
     pub(crate) fn timeout(after: Duration) -> Error {
         Error::new(
             ErrorKind::Timeout,
             format!("DingTalk did not answer within {after:?}"),
         )
+        .with_sent(Sent::Maybe)
     }
 
     /// Wraps a transport failure. The URL, which holds the access_token and the signature, is
-    /// removed first.
+    /// removed first. No connection made: nothing was sent; a connection that broke later may
+    /// have carried the request.
     pub(crate) fn transport(error: reqwest::Error) -> Error {
+        let sent = if error.is_connect() {
+            Sent::No
+        } else {
+            Sent::Maybe
+        };
         let mut e = Error::new(ErrorKind::Transport, "could not reach DingTalk");
-        e.inner_mut().source = Some(Arc::new(error.without_url()));
+        let inner = e.inner_mut();
+        inner.source = Some(Arc::new(error.without_url()));
+        inner.sent = sent;
         e
     }
 
+    /// DingTalk's server failed: whether it posted the message first is unknown.
     pub(crate) fn server(message: impl Into<Cow<'static, str>>) -> Error {
-        Error::new(ErrorKind::Server, message)
+        Error::new(ErrorKind::Server, message).with_sent(Sent::Maybe)
     }
 
-    /// An HTTP status other than success: 5xx is DingTalk failing (retried), 408 a timeout,
-    /// 429 a throttle, any other 4xx a refusal of this request (not retried).
+    /// An HTTP status other than success: 5xx is DingTalk failing (retried; it may have
+    /// posted the message), 408 a timeout, 429 a throttle, any other 4xx a refusal of this
+    /// request (not retried; nothing posted).
     pub(crate) fn from_status(status: u16) -> Error {
         let message = format!("DingTalk answered HTTP {status}");
-        match status {
-            408 => Error::new(ErrorKind::Timeout, message),
-            429 => Error::new(ErrorKind::RateLimited, message),
-            400..=499 => Error::new(ErrorKind::Api, message),
-            _ => Error::new(ErrorKind::Server, message),
-        }
+        let (kind, sent) = match status {
+            408 => (ErrorKind::Timeout, Sent::Yes),
+            429 => (ErrorKind::RateLimited, Sent::Yes),
+            400..=499 => (ErrorKind::Api, Sent::Yes),
+            _ => (ErrorKind::Server, Sent::Maybe),
+        };
+        Error::new(kind, message).with_sent(sent)
     }
 
     /// Classifies DingTalk's answer `{errcode, errmsg}` with a non-zero `errcode`.
@@ -395,7 +723,23 @@ impl Error {
         let inner = e.inner_mut();
         inner.errcode = Some(code);
         inner.errmsg = Some(errmsg);
+        // DingTalk answered: it received the request, and did not post it.
+        inner.sent = Sent::Yes;
         e
+    }
+
+    /// The error's causes, outermost first, joined by `: ` (`None` without one): for logs,
+    /// beside the error. Causes name no secret: a transport error has lost its URL, and a
+    /// store's names its address at most.
+    pub(crate) fn causes(&self) -> Option<String> {
+        let mut cause = StdError::source(self)?;
+        let mut text = cause.to_string();
+        while let Some(next) = cause.source() {
+            text.push_str(": ");
+            text.push_str(&next.to_string());
+            cause = next;
+        }
+        Some(text)
     }
 }
 
@@ -431,14 +775,32 @@ impl fmt::Display for ErrorKind {
             ErrorKind::QueueFull => "queue full",
             ErrorKind::Cancelled => "cancelled",
             ErrorKind::StoreUnavailable => "store unavailable",
+            ErrorKind::Expired => "expired",
         })
     }
 }
 
 impl ErrorKind {
+    /// What to do about it: see [`ErrorCategory`].
+    pub fn category(self) -> ErrorCategory {
+        use ErrorKind::*;
+        match self {
+            InvalidConfig => ErrorCategory::Config,
+            InvalidMessage | PayloadTooLarge => ErrorCategory::Message,
+            KeywordMismatch | SignatureMismatch | TimestampExpired | IpNotAllowed => {
+                ErrorCategory::Security
+            }
+            RateLimited | QueueFull => ErrorCategory::RateLimit,
+            InvalidToken | RobotDisabled | RobotNotFound | GroupDissolved => ErrorCategory::Robot,
+            Timeout | Transport | Server | Cancelled | Expired => ErrorCategory::Delivery,
+            Api => ErrorCategory::Refused,
+            StoreUnavailable => ErrorCategory::Store,
+        }
+    }
+
     /// Every kind, in the order declared.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
-    pub(crate) const ALL: [ErrorKind; 19] = [
+    pub(crate) const ALL: [ErrorKind; 20] = [
         ErrorKind::KeywordMismatch,
         ErrorKind::SignatureMismatch,
         ErrorKind::TimestampExpired,
@@ -458,6 +820,7 @@ impl ErrorKind {
         ErrorKind::QueueFull,
         ErrorKind::Cancelled,
         ErrorKind::StoreUnavailable,
+        ErrorKind::Expired,
     ];
 
     /// The kind whose [`Display`](fmt::Display) is `name`: how a kind is recorded where
@@ -480,8 +843,50 @@ impl fmt::Display for Error {
 }
 
 impl fmt::Debug for Error {
+    /// Compact, and on one line with `{:?}`: the kind, DingTalk's `errcode` and `errmsg` where
+    /// it answered, the message, then what is known of the delivery (`sent` unless nothing
+    /// was, the `msgUuid`, `retry_after`) and the causes. Never a secret, as `Display`.
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::{Payload, Robot};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), dingtalk_bot::Error> {
+    /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=s3cret")
+    ///     .keywords(["deploy"])
+    ///     .build()?;
+    /// let e = robot.send(&Payload::text("backup done")).await.unwrap_err();
+    /// assert_eq!(
+    ///     format!("{e:?}"),
+    ///     r#"Error { kind: KeywordMismatch, message: "the message holds none of the robot's keywords (deploy): DingTalk would refuse it" }"#,
+    /// );
+    /// # Ok(()) }
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.inner.fmt(f)
+        let inner = &*self.inner;
+        let mut f = f.debug_struct("Error");
+        f.field("kind", &inner.kind);
+        if let Some(code) = inner.errcode {
+            f.field("errcode", &code);
+        }
+        if let Some(errmsg) = &inner.errmsg {
+            f.field("errmsg", errmsg);
+        }
+        f.field("message", &inner.message);
+        if inner.sent != Sent::No {
+            f.field("sent", &inner.sent);
+        }
+        if let Some(msg_uuid) = &inner.msg_uuid {
+            f.field("msg_uuid", msg_uuid);
+        }
+        if let Some(after) = inner.retry_after {
+            f.field("retry_after", &after);
+        }
+        if let Some(causes) = self.causes() {
+            f.field("cause", &causes);
+        }
+        f.finish()
     }
 }
 
@@ -579,6 +984,119 @@ mod tests {
             down.to_string(),
             "the robot's shared store (Redis) could not queue the message: refused"
         );
+    }
+
+    #[test]
+    fn every_kind_has_a_category_and_retryable_kinds_are_those_of_transient_categories() {
+        use ErrorCategory as C;
+        use ErrorKind::*;
+        let expected = [
+            (KeywordMismatch, C::Security),
+            (SignatureMismatch, C::Security),
+            (TimestampExpired, C::Security),
+            (IpNotAllowed, C::Security),
+            (RateLimited, C::RateLimit),
+            (InvalidToken, C::Robot),
+            (RobotDisabled, C::Robot),
+            (RobotNotFound, C::Robot),
+            (GroupDissolved, C::Robot),
+            (PayloadTooLarge, C::Message),
+            (InvalidMessage, C::Message),
+            (InvalidConfig, C::Config),
+            (Timeout, C::Delivery),
+            (Transport, C::Delivery),
+            (Server, C::Delivery),
+            (Api, C::Refused),
+            (QueueFull, C::RateLimit),
+            (Cancelled, C::Delivery),
+            (StoreUnavailable, C::Store),
+            (Expired, C::Delivery),
+        ];
+        assert_eq!(expected.len(), ErrorKind::ALL.len());
+        for (kind, category) in expected {
+            assert_eq!(kind.category(), category, "{kind}");
+            let e = Error::new(kind, "m");
+            assert_eq!(e.category(), category);
+            // Retryable: every kind of a transient category but a runtime shut down.
+            let transient = matches!(category, C::RateLimit | C::Delivery | C::Store);
+            assert_eq!(e.is_retryable(), transient && kind != Cancelled, "{kind}");
+        }
+        let names: Vec<&str> = [
+            C::Config,
+            C::Message,
+            C::Security,
+            C::RateLimit,
+            C::Robot,
+            C::Delivery,
+            C::Refused,
+            C::Store,
+        ]
+        .iter()
+        .map(|c| c.as_str())
+        .collect();
+        assert_eq!(
+            names,
+            [
+                "config",
+                "message",
+                "security",
+                "rate_limit",
+                "robot",
+                "delivery",
+                "refused",
+                "store"
+            ]
+        );
+        assert_eq!(C::RateLimit.to_string(), "rate_limit");
+    }
+
+    #[test]
+    fn what_attempts_say_together_of_sending() {
+        use Sent::*;
+        for (a, b, both) in [
+            (No, No, No),
+            (No, Yes, Yes),
+            (Yes, No, Yes),
+            (Yes, Maybe, Maybe),
+            (Maybe, No, Maybe),
+            (Maybe, Yes, Maybe),
+        ] {
+            assert_eq!(a.and(b), both, "{a:?} {b:?}");
+        }
+        assert_eq!(Error::from_answer(310_000, "x".into()).was_sent(), Yes);
+        assert_eq!(Error::from_status(400).was_sent(), Yes);
+        assert_eq!(Error::from_status(500).was_sent(), Maybe);
+        assert_eq!(Error::timeout(Duration::from_secs(1)).was_sent(), Maybe);
+        assert_eq!(Error::queue_full(1).was_sent(), No);
+        assert_eq!(Error::held(Duration::from_secs(1)).was_sent(), No);
+        assert_eq!(Error::cancelled().was_sent(), No);
+        assert_eq!(Error::cancelled_in_flight().was_sent(), Maybe);
+        assert_eq!(Error::message_gone().was_sent(), Maybe);
+    }
+
+    #[test]
+    fn debug_is_compact_and_shows_what_is_known() {
+        let e = Error::from_answer(130_101, "send too fast".into())
+            .with_sent(Sent::Yes)
+            .with_msg_uuid("0123456789abcdef0123456789abcdef")
+            .with_retry_after(Duration::from_secs(600));
+        assert_eq!(
+            format!("{e:?}"),
+            r#"Error { kind: RateLimited, errcode: 130101, errmsg: "send too fast", message: "the robot is throttled for sending more than 20 messages a minute", sent: Yes, msg_uuid: "0123456789abcdef0123456789abcdef", retry_after: 600s }"#
+        );
+        let last = Error::server("DingTalk answered HTTP 503");
+        let expired = Error::expired(Some(&last), Sent::Maybe);
+        assert_eq!(
+            format!("{expired:?}"),
+            r#"Error { kind: Expired, message: "the message's deadline passed before it could be sent again after a failed attempt", sent: Maybe, cause: "DingTalk answered HTTP 503" }"#
+        );
+        // A shared error is copied, not changed, when one of its holders adds to it.
+        let shared = Error::queue_full(1);
+        let named = shared
+            .clone()
+            .with_msg_uuid("00000000000000000000000000000000");
+        assert_eq!(shared.msg_uuid(), None);
+        assert!(named.msg_uuid().is_some());
     }
 
     #[cfg(feature = "redis")]

@@ -39,7 +39,7 @@ mod wire;
 pub use dingtalk_spec as spec;
 
 pub use delivery::{Delivery, QueuePolicy, RetryPolicy};
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorCategory, ErrorKind, Sent};
 pub use markdown::{RawMarkdown, hard_line_breaks};
 pub use message::Message;
 pub use payload::{

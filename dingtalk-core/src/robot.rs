@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::time::Instant;
+
 use crate::checked::Checked;
 use crate::delivery::bounded::Bounded;
 #[cfg(feature = "redis")]
@@ -208,12 +210,88 @@ impl Robot {
     /// have been (no answer came: it is then delivered all the same, so posting it again
     /// may post it twice).
     pub async fn post<M: Message + ?Sized>(&self, message: &M) -> Result<Delivery, Error> {
-        // Checked here, with room for the `msgUuid`, so nothing is refused later for what
-        // could have been seen now; the body made here is the one sent.
+        self.post_by(message, None).await
+    }
+
+    /// Sends a message that is only worth sending by `within` from now, and waits until it is
+    /// delivered or has finally failed: as [`send`](Robot::send), but if it has not gone by
+    /// then (waiting for room in the queue, its turn, the rate limit, a throttle or a retry),
+    /// it is taken out of the queue unsent and fails as
+    /// [`ErrorKind::Expired`](crate::ErrorKind::Expired). See
+    /// [`post_within`](Robot::post_within).
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use std::time::Duration;
+    ///
+    /// use dingtalk_bot::{ErrorKind, Payload, Robot, Sent};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), dingtalk_bot::Error> {
+    /// # let robot = Robot::builder("http://127.0.0.1:1/robot/send?access_token=t")
+    /// #     .rate_limit(1, Duration::from_secs(60))
+    /// #     .retry(dingtalk_bot::RetryPolicy::none())
+    /// #     .build()?;
+    /// # let _ = robot.send(&Payload::text("the place is taken")).await;
+    /// // The robot's one place a minute is taken: a "build passed" a minute late is noise.
+    /// let e = robot
+    ///     .send_within(&Payload::text("build 812 passed"), Duration::from_millis(50))
+    ///     .await
+    ///     .unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Expired);
+    /// assert_eq!(e.was_sent(), Sent::No);
+    /// assert_eq!(robot.queued(), 0); // taken out of the queue
+    /// # Ok(()) }
+    /// ```
+    pub async fn send_within<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        within: Duration,
+    ) -> Result<Receipt, Error> {
+        self.post_within(message, within).await?.await
+    }
+
+    /// Checks a message and queues it to be sent by `within` from now or not at all, without
+    /// waiting for its delivery: as [`post`](Robot::post), with a deadline.
+    ///
+    /// No attempt of the message starts after the deadline. If it is still queued then, it is
+    /// taken out of the queue (its place freed) and fails, unsent, as
+    /// [`ErrorKind::Expired`](crate::ErrorKind::Expired): the [`Delivery`] resolves to that
+    /// error at once, and the failure hook and the fallback hear of it. If the worker holds it
+    /// by then (waiting for the rate limit, a throttle or a retry), it ends the same way at
+    /// the deadline; a request already under way is answered, and counts. An `Expired` error
+    /// says [`Sent::No`](crate::Sent::No), unless an earlier attempt failed in a way that may
+    /// have reached DingTalk (then [`Sent::Maybe`](crate::Sent::Maybe), and that attempt's
+    /// error is its source). Waiting for room in a full queue ([`QueuePolicy::Wait`]) ends at
+    /// the deadline too, with nothing queued. A message merged into a digest
+    /// ([`QueuePolicy::Digest`]) goes with the digest, which is sent by the latest deadline
+    /// of the messages it merges (at any time, if one of them has none).
+    ///
+    /// With the queue in Redis ([`RobotBuilder::redis`]), the deadline is kept with the
+    /// message, on Redis's clock: the process that delivers it checks it when it takes the
+    /// message, and before each attempt, and finishes a message past its deadline as
+    /// `Expired`, unsent. Nothing takes it out earlier: its sender hears once the
+    /// deliverer reaches it. (A process of an older version of this library delivering the
+    /// same robot ignores the deadline.)
+    pub async fn post_within<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        within: Duration,
+    ) -> Result<Delivery, Error> {
+        let deadline = Instant::now().checked_add(within);
+        self.post_by(message, deadline).await
+    }
+
+    /// Checks `message` and queues it, to be sent by `deadline` (if any).
+    async fn post_by<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        deadline: Option<Instant>,
+    ) -> Result<Delivery, Error> {
         let checked = self.checked(message).inspect_err(|e| {
             tracing::debug!(robot = %self.name(), error = %e, kind = ?e.kind(), "message refused before sending");
         })?;
-        self.outbox().enqueue(checked).await
+        self.outbox().enqueue(checked, deadline).await
     }
 
     /// How many messages are queued or in flight. For a queue in Redis: in the whole fleet,

@@ -33,7 +33,7 @@ impl Bounded {
             // Only a throttle makes a robot without a limit wait.
             None => "no limit, but a throttle".to_owned(),
         };
-        Error::limit_full(&limit, self.wait)
+        Error::limit_full(&limit, self.wait, self.inner.free_in())
     }
 }
 
@@ -64,5 +64,9 @@ impl Limiter for Bounded {
 
     fn held_for(&self) -> Duration {
         self.inner.held_for()
+    }
+
+    fn free_in(&self) -> Option<Duration> {
+        self.inner.free_in()
     }
 }

@@ -70,6 +70,17 @@ pub(crate) trait Limiter: Send + Sync + fmt::Debug {
     fn is_held(&self) -> bool {
         !self.held_for().is_zero()
     }
+
+    /// How long until a request could be sent, as far as this limiter knows now (never
+    /// waits): the throttle's hold left, zero when a place is free, else when the next place
+    /// is expected back; `None` when it cannot tell.
+    fn free_in(&self) -> Option<Duration> {
+        let held = self.held_for();
+        if !held.is_zero() {
+            return Some(held);
+        }
+        (self.available() > 0).then_some(Duration::ZERO)
+    }
 }
 
 /// One request's place in a limit, from its sending until its answer: give it back with
@@ -323,6 +334,28 @@ impl Limiter for LocalLimiter {
         self.state().held_until.map_or(Duration::ZERO, |until| {
             until.saturating_duration_since(Instant::now())
         })
+    }
+
+    fn free_in(&self) -> Option<Duration> {
+        let now = Instant::now();
+        let mut state = self.state();
+        state.settle(now);
+        if let Some(until) = state.held_until.filter(|&u| u > now) {
+            return Some(until - now);
+        }
+        let Some(limit) = self.limit else {
+            return Some(Duration::ZERO);
+        };
+        if state.in_flight + state.returning.len() < limit.max as usize {
+            return Some(Duration::ZERO);
+        }
+        // A place in flight comes back `per` after its answer: no sooner than `per` from now.
+        Some(
+            state
+                .returning
+                .front()
+                .map_or(limit.per, |&back| (back - now).min(limit.per)),
+        )
     }
 }
 

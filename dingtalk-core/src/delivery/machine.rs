@@ -822,6 +822,30 @@ impl Limiter for MachineLimiter {
         }
         self.held_for_at(&self.local(), now_ms())
     }
+
+    /// As last seen: a place another process gave back since is not known of.
+    fn free_in(&self) -> Option<Duration> {
+        if let Some(fallback) = self.fallback() {
+            return fallback.free_in();
+        }
+        let now = now_ms();
+        let local = self.local();
+        let held = self.held_for_at(&local, now);
+        if !held.is_zero() {
+            return Some(held);
+        }
+        let Some(limit) = self.limit else {
+            return Some(Duration::ZERO);
+        };
+        let mut taken: Vec<u64> = local.returns.iter().copied().filter(|&t| t > now).collect();
+        if taken.len() < limit.max as usize {
+            return Some(Duration::ZERO);
+        }
+        // The place that comes back first, of those enough to free one.
+        taken.sort_unstable();
+        let back = taken[taken.len() - limit.max as usize];
+        Some(Duration::from_millis(back - now))
+    }
 }
 
 impl fmt::Debug for MachineLimiter {

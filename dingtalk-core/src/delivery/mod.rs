@@ -28,17 +28,18 @@ pub use receipt::{Delivery, Receipt};
 pub use retry::RetryPolicy;
 pub use settings::QueuePolicy;
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use tokio::task::AbortHandle;
+use tokio::time::Instant;
 
 use crate::checked::Checked;
 use crate::delivery::limiter::Limiter;
 use crate::delivery::queue::Queue;
 use crate::delivery::settings::Policy;
 use crate::delivery::worker::Worker;
-use crate::error::Error;
+use crate::error::{Error, Sent};
 use crate::transport::{Destination, Transport};
 
 /// The queue of one destination and the worker that delivers it: shared by a `Robot`, its
@@ -86,18 +87,43 @@ impl<D: Destination> Outbox<D> {
     }
 
     /// Queues a checked message as the queue policy says; with [`QueuePolicy::Wait`], waits
-    /// for room.
-    pub async fn enqueue(self: &Arc<Self>, checked: Checked) -> Result<Delivery, Error> {
+    /// for room. A message with a `deadline` that is still queued when it passes is taken
+    /// out, unsent, and fails as [`Expired`](crate::ErrorKind::Expired).
+    pub async fn enqueue(
+        self: &Arc<Self>,
+        checked: Checked,
+        deadline: Option<Instant>,
+    ) -> Result<Delivery, Error> {
         // A worker is running before anyone waits for room it alone can make.
         self.ensure_worker();
-        self.queue.push(checked).await
+        let queued = self.queue.push(checked, deadline).await?;
+        if let Some(deadline) = deadline {
+            self.expire_at(deadline, queued.msg_uuid);
+        }
+        Ok(queued.delivery)
     }
 
     /// Queues a checked message without waiting: a full queue refuses it with `QueueFull`,
     /// unless its policy is [`QueuePolicy::Digest`].
     pub fn try_enqueue(self: &Arc<Self>, checked: Checked) -> Result<Delivery, Error> {
         self.ensure_worker();
-        self.queue.try_push(checked)
+        self.queue.try_push(checked, None).map(|q| q.delivery)
+    }
+
+    /// At `deadline`, takes the message `msg_uuid` out of the queue if it is still there, and
+    /// tells its sender, the failure hook and the fallback that it expired. (One the worker
+    /// took by then is the worker's to expire: it starts no attempt after the deadline.)
+    fn expire_at(self: &Arc<Self>, deadline: Instant, msg_uuid: crate::checked::MsgUuid) {
+        let outbox: Weak<Outbox<D>> = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep_until(deadline).await;
+            let Some(outbox) = outbox.upgrade() else {
+                return;
+            };
+            if let Some(part) = outbox.queue.expire(&msg_uuid) {
+                outbox.worker.expire(part, Sent::No);
+            }
+        });
     }
 
     /// Starts the worker if none is running (the first send, or its runtime has gone).
@@ -172,12 +198,17 @@ impl<D: Destination> AnyOutbox<D> {
         }
     }
 
-    /// Queues a checked message as the queue policy says.
-    pub async fn enqueue(&self, checked: Checked) -> Result<Delivery, Error> {
+    /// Queues a checked message as the queue policy says, to be sent by `deadline` or not at
+    /// all (see [`Robot::post_within`](crate::Robot::post_within)).
+    pub async fn enqueue(
+        &self,
+        checked: Checked,
+        deadline: Option<Instant>,
+    ) -> Result<Delivery, Error> {
         match self {
-            AnyOutbox::Local(outbox) => outbox.enqueue(checked).await,
+            AnyOutbox::Local(outbox) => outbox.enqueue(checked, deadline).await,
             #[cfg(feature = "redis")]
-            AnyOutbox::Shared(outbox) => outbox.enqueue(checked).await,
+            AnyOutbox::Shared(outbox) => outbox.enqueue(checked, deadline).await,
         }
     }
 
@@ -245,7 +276,7 @@ impl<D: Destination> Drop for Outbox<D> {
     fn drop(&mut self) {
         let parts = self.queue.drain();
         if !parts.is_empty() {
-            self.worker.abandoned(&parts);
+            self.worker.abandoned(parts);
         }
     }
 }

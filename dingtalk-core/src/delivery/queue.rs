@@ -3,6 +3,8 @@
 //! Senders push checked messages as the [`QueuePolicy`] says: wait for room, fail at once, or
 //! merge the backlog into one job that the worker delivers as digests. The worker takes jobs
 //! in order. The queue counts what is queued or in flight, so that `flush` can wait for none.
+//! A message with a deadline that is still queued when it passes is taken out
+//! ([`Queue::expire`]); one the worker holds by then is the worker's to expire.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -10,33 +12,49 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{Notify, Semaphore};
+use tokio::time::Instant;
 
 use crate::checked::{Checked, MsgUuid};
 use crate::delivery::receipt::{Delivery, Reply};
 use crate::delivery::settings::QueuePolicy;
-use crate::error::Error;
+use crate::error::{Error, Sent};
 
 /// What the worker delivers next: one message, or a backlog merged when the queue overflowed.
 pub(crate) struct Job {
     pub parts: Vec<Part>,
 }
 
-/// One queued message, the `msgUuid` every attempt to send it carries, and where its sender
-/// hears of it.
+/// One queued message, the `msgUuid` every attempt to send it carries, where its sender
+/// hears of it, and when it must have gone by, if it must.
 pub(crate) struct Part {
     pub checked: Checked,
     pub msg_uuid: MsgUuid,
     pub reply: Reply,
+    pub deadline: Option<Instant>,
 }
 
 impl Part {
-    fn new(checked: Checked, reply: Reply) -> Part {
+    fn new(checked: Checked, reply: Reply, deadline: Option<Instant>) -> Part {
+        let msg_uuid = MsgUuid::random();
         Part {
             checked,
-            msg_uuid: MsgUuid::random(),
-            reply,
+            msg_uuid,
+            reply: reply.for_msg_uuid(msg_uuid),
+            deadline,
         }
     }
+
+    /// Whether its deadline has passed at `now`.
+    pub fn is_expired(&self, now: Instant) -> bool {
+        self.deadline.is_some_and(|deadline| deadline <= now)
+    }
+}
+
+/// A message just queued: what its sender awaits, and what names it in the queue (to take it
+/// out at its deadline).
+pub(crate) struct Queued {
+    pub delivery: Delivery,
+    pub msg_uuid: MsgUuid,
 }
 
 /// The queue: its jobs, its room, and the count of messages queued or in flight.
@@ -80,24 +98,32 @@ impl Queue {
     }
 
     /// Queues `checked` as the policy says: with [`QueuePolicy::Wait`], waits for room, first
-    /// come first served.
-    pub async fn push(&self, checked: Checked) -> Result<Delivery, Error> {
+    /// come first served, until its `deadline` at most (then it is
+    /// [`Expired`](crate::ErrorKind::Expired), not queued).
+    pub async fn push(&self, checked: Checked, deadline: Option<Instant>) -> Result<Queued, Error> {
         if self.policy != QueuePolicy::Wait {
-            return self.try_push(checked);
+            return self.try_push(checked, deadline);
         }
-        self.room
-            .acquire()
-            .await
+        let room = self.room.acquire();
+        let permit = match deadline {
+            Some(deadline) => tokio::time::timeout_at(deadline, room)
+                .await
+                .map_err(|_| Error::expired(None, Sent::No))?,
+            None => room.await,
+        };
+        permit
             .expect("the queue's semaphore is never closed")
             .forget();
         let (reply, delivery) = Delivery::new();
-        self.push_job(self.jobs(), Part::new(checked, reply));
-        Ok(delivery)
+        let part = Part::new(checked, reply, deadline);
+        let msg_uuid = part.msg_uuid;
+        self.push_job(self.jobs(), part);
+        Ok(Queued { delivery, msg_uuid })
     }
 
     /// Queues `checked` without waiting: when the queue is full, [`QueuePolicy::Digest`]
     /// merges the backlog, and the other policies refuse it with `QueueFull`.
-    pub fn try_push(&self, checked: Checked) -> Result<Delivery, Error> {
+    pub fn try_push(&self, checked: Checked, deadline: Option<Instant>) -> Result<Queued, Error> {
         // Room is taken and given back under the queue's lock, so that a merge sees the queue
         // and its room agree.
         let jobs = self.jobs();
@@ -110,13 +136,34 @@ impl Queue {
             return Err(Error::queue_full(self.capacity));
         }
         let (reply, delivery) = Delivery::new();
-        let part = Part::new(checked, reply);
+        let part = Part::new(checked, reply, deadline);
+        let msg_uuid = part.msg_uuid;
         if room {
             self.push_job(jobs, part);
         } else {
             self.merge_backlog(jobs, part);
         }
-        Ok(delivery)
+        Ok(Queued { delivery, msg_uuid })
+    }
+
+    /// Takes the message `msg_uuid` out of the queue, if it is still queued (not yet taken by
+    /// the worker): its deadline passed. A job left empty gives its room back.
+    pub fn expire(&self, msg_uuid: &MsgUuid) -> Option<Part> {
+        let mut jobs = self.jobs();
+        let (at, index) = jobs.iter().enumerate().find_map(|(at, job)| {
+            let index = job.parts.iter().position(|p| p.msg_uuid == *msg_uuid)?;
+            Some((at, index))
+        })?;
+        let part = jobs[at].parts.remove(index);
+        if jobs[at].parts.is_empty() {
+            jobs.remove(at);
+            self.room.add_permits(1);
+        }
+        drop(jobs);
+        if self.pending.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.idle.notify_waiters();
+        }
+        Some(part)
     }
 
     fn push_job(&self, mut jobs: MutexGuard<'_, VecDeque<Job>>, part: Part) {

@@ -12,7 +12,7 @@ use crate::delivery::limiter::{InFlight, Limiter};
 use crate::delivery::queue::{Job, Part};
 use crate::delivery::receipt::Receipt;
 use crate::delivery::settings::{FailureHook, Fallback, Policy};
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Sent};
 use crate::markdown::{self, Newlines};
 use crate::payload::{Markdown, Payload};
 use crate::transport::{Accepted, Destination, Transport};
@@ -113,6 +113,7 @@ impl<D: Destination> Worker<D> {
                     tracing::warn!(
                         robot = %self.name(),
                         error = %e,
+                        cause = e.causes().as_deref(),
                         parts = run.range.len(),
                         "a digest failed the check: its messages go one by one"
                     );
@@ -125,24 +126,54 @@ impl<D: Destination> Worker<D> {
     }
 
     /// Delivers one job of the in-process queue, as [`plan`](Worker::plan) says, and tells
-    /// each sender how its message ended.
+    /// each sender how its message ended. Messages whose deadline has passed are expired
+    /// first; a digest goes by the latest deadline of the messages it merges (none, if one of
+    /// them has none).
     pub async fn deliver(&self, job: Job) {
+        let now = Instant::now();
+        let (expired, live): (Vec<Part>, Vec<Part>) =
+            job.parts.into_iter().partition(|p| p.is_expired(now));
+        for part in expired {
+            self.expire(part, Sent::No);
+        }
+        if live.is_empty() {
+            return;
+        }
         let steps = {
-            let messages: Vec<&Checked> = job.parts.iter().map(|p| &p.checked).collect();
+            let messages: Vec<&Checked> = live.iter().map(|p| &p.checked).collect();
             self.plan(&messages)
         };
-        let mut parts = job.parts.into_iter();
+        let mut parts = live.into_iter();
         for step in steps {
             let run: Vec<Part> = parts.by_ref().take(step.count()).collect();
             let result = match &step {
-                Step::One => self.deliver_one(&run[0].checked, &run[0].msg_uuid, 1).await,
+                Step::One => {
+                    let part = &run[0];
+                    self.deliver_one(&part.checked, &part.msg_uuid, 1, part.deadline)
+                        .await
+                }
                 Step::Merged { digest, .. } => {
                     let msg_uuid = MsgUuid::merged(run.iter().map(|p| &p.msg_uuid));
-                    self.deliver_one(digest, &msg_uuid, run.len()).await
+                    let deadline = latest(run.iter().map(|p| p.deadline));
+                    self.deliver_one(digest, &msg_uuid, run.len(), deadline)
+                        .await
                 }
             };
             self.finish(run, &result);
         }
+    }
+
+    /// A message whose deadline passed before it was sent: its sender, the failure hook and
+    /// the fallback hear that it expired. `sent`: what its attempts, if any, say.
+    pub fn expire(&self, part: Part, sent: Sent) {
+        let error = Error::expired(None, sent).with_msg_uuid(part.msg_uuid.as_str());
+        tracing::warn!(
+            robot = %self.name(),
+            msg_uuid = %part.msg_uuid,
+            kind = ?error.kind(),
+            "not sent by its deadline: taken out of the queue"
+        );
+        self.finish(vec![part], &Err(error));
     }
 
     /// Tells each part's sender, and the hook and fallback of each failure.
@@ -181,20 +212,21 @@ impl<D: Destination> Worker<D> {
     }
 
     /// Messages that can no longer be sent (the last `Robot` and the runtime are gone): the
-    /// failure hook hears of each.
-    pub fn abandoned(&self, parts: &[Part]) {
+    /// failure hook hears of each, and each sender still waiting, that it was not sent.
+    pub fn abandoned(&self, parts: Vec<Part>) {
         tracing::warn!(
             robot = %self.name(),
             undelivered = parts.len(),
             "messages left in the queue when the robot and its runtime ended"
         );
-        let error = Error::cancelled();
-        if let Some(hook) = &self.policy.on_failure {
-            for part in parts {
+        for part in parts {
+            let error = Error::cancelled().with_msg_uuid(part.msg_uuid.as_str());
+            if let Some(hook) = &self.policy.on_failure {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                     hook(part.checked.payload(), &error)
                 }));
             }
+            let _ = part.reply.send(Err(error));
         }
     }
 
@@ -206,11 +238,18 @@ impl<D: Destination> Worker<D> {
     /// its credentials ([`Error::is_store_failure`]), ends it at once with that error,
     /// whatever went before: no request is sent without the limit, and the caller decides
     /// what becomes of the message (a shared queue keeps it for later).
+    ///
+    /// No attempt starts after `deadline`: waiting for the limit, a throttle or a retry ends
+    /// there, as [`ErrorKind::Expired`]. (An attempt under way then is answered.)
+    ///
+    /// The error at the end names `msg_uuid` and says what all the attempts say together of
+    /// whether the message was sent.
     pub async fn deliver_one(
         &self,
         checked: &Checked,
         msg_uuid: &MsgUuid,
         merged: usize,
+        deadline: Option<Instant>,
     ) -> Result<Receipt, Error> {
         let body = checked.with_msg_uuid(msg_uuid);
         let started = Instant::now();
@@ -219,7 +258,14 @@ impl<D: Destination> Worker<D> {
         let mut failures = 0;
         let mut throttles = 0;
         let mut resigned = false;
+        // What the attempts so far say of whether the message was sent, and the last one's
+        // error.
+        let mut sent = Sent::No;
+        let mut last: Option<Error> = None;
         let result = loop {
+            if deadline.is_some_and(|d| d <= Instant::now()) {
+                break Err(Error::expired(last.as_ref(), sent));
+            }
             // A robot that fails when throttled sends nothing while a throttle holds.
             if !self.policy.wait_through_throttle {
                 let held = self.limiter.held_for();
@@ -228,23 +274,35 @@ impl<D: Destination> Worker<D> {
                 }
             }
             let wait = Instant::now();
-            let place = match InFlight::acquire(&*self.limiter).await {
-                Ok(place) => place,
-                Err(e) if e.is_store_failure() => {
+            let acquired = match deadline {
+                Some(deadline) => {
+                    tokio::time::timeout_at(deadline, InFlight::acquire(&*self.limiter)).await
+                }
+                None => Ok(InFlight::acquire(&*self.limiter).await),
+            };
+            let place = match acquired {
+                Ok(Ok(place)) => place,
+                Ok(Err(e)) if e.is_store_failure() => {
                     tracing::warn!(
                         robot = %self.name(),
                         %msg_uuid,
                         attempts,
                         error = %e,
+                        cause = e.causes().as_deref(),
                         "the shared limit cannot be consulted: not sending"
                     );
-                    return Err(e);
+                    return Err(e.with_msg_uuid(msg_uuid.as_str()));
                 }
                 // The limiter gave up (no place came free in time, or a throttle another
                 // sender was told of holds): nothing went out, and nothing is retried.
-                Err(e) => {
+                Ok(Err(e)) => {
                     waited += wait.elapsed();
                     break Err(e);
+                }
+                // The deadline passed while waiting for a place, or a throttle to end.
+                Err(_) => {
+                    waited += wait.elapsed();
+                    break Err(Error::expired(last.as_ref(), sent));
                 }
             };
             waited += wait.elapsed();
@@ -255,6 +313,8 @@ impl<D: Destination> Worker<D> {
                 Ok(answered) => break Ok(answered),
                 Err(e) => e,
             };
+            sent = sent.and(e.was_sent());
+            last = Some(e.clone());
             match e.kind() {
                 // DingTalk throttles the robot: every send holds for the penalty, and this
                 // message waits for it to end (or fails now, if it may not wait).
@@ -270,7 +330,7 @@ impl<D: Destination> Worker<D> {
                     );
                     self.limiter.hold(self.policy.throttle_penalty);
                     if !self.policy.wait_through_throttle || throttles > MAX_THROTTLES {
-                        break Err(e);
+                        break Err(e.with_retry_after(self.policy.throttle_penalty));
                     }
                 }
                 // Signed afresh on the next attempt; a second refusal means the clock is off.
@@ -280,6 +340,12 @@ impl<D: Destination> Worker<D> {
                     // Time spent waiting for the limit or a throttle is not time spent failing.
                     let trying = started.elapsed().saturating_sub(waited);
                     match self.policy.retry.backoff(&e, failures, trying) {
+                        // The retry would start after the deadline: it expires now.
+                        Some(backoff)
+                            if deadline.is_some_and(|d| Instant::now() + backoff >= d) =>
+                        {
+                            break Err(Error::expired(Some(&e), sent));
+                        }
                         Some(backoff) => {
                             tracing::debug!(
                                 robot = %self.name(),
@@ -288,6 +354,7 @@ impl<D: Destination> Worker<D> {
                                 errcode = e.errcode(),
                                 kind = ?e.kind(),
                                 error = %e,
+                                cause = e.causes().as_deref(),
                                 backoff_ms = backoff.as_millis() as u64,
                                 "retrying"
                             );
@@ -298,6 +365,10 @@ impl<D: Destination> Worker<D> {
                 }
             }
         };
+        let result = result.map_err(|e| {
+            let sent = sent.and(e.was_sent());
+            e.with_sent(sent).with_msg_uuid(msg_uuid.as_str())
+        });
         match &result {
             Ok(_) => tracing::debug!(
                 robot = %self.name(),
@@ -315,14 +386,23 @@ impl<D: Destination> Worker<D> {
                 merged,
                 errcode = e.errcode(),
                 kind = ?e.kind(),
+                sent = ?e.was_sent(),
                 error = %e,
+                cause = e.causes().as_deref(),
                 waited_ms = waited.as_millis() as u64,
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "not delivered"
             ),
         }
         result.map(|Answered { accepted, elapsed }| {
-            Receipt::new(accepted.errmsg, elapsed, attempts, waited, merged)
+            Receipt::new(
+                accepted.errmsg,
+                elapsed,
+                attempts,
+                waited,
+                merged,
+                *msg_uuid,
+            )
         })
     }
 
@@ -336,6 +416,16 @@ impl<D: Destination> Worker<D> {
             elapsed: answer.elapsed,
         })
     }
+}
+
+/// The latest of `deadlines`; `None` if one of them is `None` (or there are none).
+pub(crate) fn latest(deadlines: impl Iterator<Item = Option<Instant>>) -> Option<Instant> {
+    let mut latest: Option<Instant> = None;
+    for deadline in deadlines {
+        let deadline = deadline?;
+        latest = Some(latest.map_or(deadline, |l| l.max(deadline)));
+    }
+    latest
 }
 
 /// Who hears of a robot's messages that finally failed, owned: for a worker that tells them
@@ -383,6 +473,7 @@ fn tell_failure(
             tracing::warn!(
                 robot = %robot,
                 error = %e,
+                cause = e.causes().as_deref(),
                 "the fallback robot could not be told of a failure: notice dropped"
             );
         }

@@ -48,8 +48,8 @@ use crate::delivery::fleet::store::Store;
 use crate::delivery::limiter::{BoxFuture, Limit, Limiter, Slot};
 use crate::delivery::receipt::Delivery;
 use crate::delivery::settings::{Policy, QueuePolicy};
-use crate::delivery::worker::{Step, Worker};
-use crate::error::{Error, ErrorKind};
+use crate::delivery::worker::{Step, Worker, latest};
+use crate::error::{Error, ErrorKind, Sent};
 use crate::payload::Payload;
 use crate::transport::{Destination, Transport};
 
@@ -221,6 +221,8 @@ struct Item {
     entry: Entry,
     msg_uuid: MsgUuid,
     checked: Checked,
+    /// Its deadline, on this process's clock.
+    deadline: Option<Instant>,
 }
 
 /// A queued entry as read back: a message to deliver, or one that cannot be sent as it is
@@ -236,6 +238,33 @@ enum Read {
 struct Batch {
     entries: Vec<Entry>,
     overflowed: bool,
+    /// Redis's clock when they were read, with this process's: to read their deadlines.
+    clock: Option<Clock>,
+}
+
+/// Redis's clock (ms) at an instant of this process's.
+#[derive(Clone, Copy)]
+struct Clock {
+    redis_ms: i64,
+    at: Instant,
+}
+
+impl Clock {
+    /// What a script answered for its time (`now`), as it is read here.
+    fn read(now: Option<&redis::Value>) -> Option<Clock> {
+        Some(Clock {
+            redis_ms: int(now?)?,
+            at: Instant::now(),
+        })
+    }
+
+    /// The instant of this process's clock at `ms` of Redis's.
+    fn local(self, ms: i64) -> Instant {
+        let ahead = u64::try_from(ms.saturating_sub(self.redis_ms)).unwrap_or(0);
+        self.at
+            .checked_add(Duration::from_millis(ahead))
+            .unwrap_or(self.at + Duration::from_secs(86_400 * 365))
+    }
 }
 
 /// What a `FINISH` did beyond finishing: what it read next, and whether to stop.
@@ -324,13 +353,18 @@ fn not_queued(last: Error, unanswered: bool) -> Error {
     } else {
         "queue the message (it was not queued)"
     };
-    match redis_cause(&last) {
+    let e = match redis_cause(&last) {
         Some(redis) => Error::store_unavailable(what, redis.clone()),
         None => {
             let cause = std::error::Error::source(&last)
                 .map_or_else(|| last.to_string(), ToString::to_string);
             Error::store_unavailable(what, Cause(cause))
         }
+    };
+    if unanswered {
+        e.with_sent(Sent::Maybe)
+    } else {
+        e
     }
 }
 
@@ -451,7 +485,16 @@ impl<D: Destination> RedisOutbox<D> {
 
     /// Queues a checked message in Redis, as the queue policy says; with
     /// [`QueuePolicy::Wait`], waits for room. Returns once the message is in Redis.
-    pub async fn enqueue(&self, checked: Checked) -> Result<Delivery, Error> {
+    ///
+    /// A message with a `deadline` keeps it in Redis (as the time left, on Redis's clock):
+    /// the deliverer sends nothing of it after then, and finishes it as
+    /// [`Expired`](crate::ErrorKind::Expired). Waiting for room ends at the deadline, with
+    /// nothing queued.
+    pub async fn enqueue(
+        &self,
+        checked: Checked,
+        deadline: Option<Instant>,
+    ) -> Result<Delivery, Error> {
         let msg_uuid = MsgUuid::random();
         let uuid = msg_uuid.as_str();
         let delivery = self
@@ -460,13 +503,33 @@ impl<D: Destination> RedisOutbox<D> {
         let body = checked.into_body();
         let mut wait = Duration::from_millis(10);
         loop {
-            match self.push(uuid, &body, self.store.reply_channel()).await {
+            let within = match deadline {
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        self.store.forget(uuid);
+                        return Err(Error::expired(None, Sent::No).with_msg_uuid(uuid));
+                    }
+                    Some(left)
+                }
+                None => None,
+            };
+            match self
+                .push(uuid, &body, self.store.reply_channel(), within)
+                .await
+            {
                 Ok(Some(entry)) => {
                     self.store.queued(uuid, entry);
                     return Ok(delivery);
                 }
                 Ok(None) if self.policy == QueuePolicy::Wait => {
-                    tokio::time::sleep(wait).await;
+                    let pause = match deadline {
+                        Some(deadline) => {
+                            wait.min(deadline.saturating_duration_since(Instant::now()))
+                        }
+                        None => wait,
+                    };
+                    tokio::time::sleep(pause).await;
                     wait = (wait * 2).min(Duration::from_millis(250));
                 }
                 Ok(None) => {
@@ -475,7 +538,7 @@ impl<D: Destination> RedisOutbox<D> {
                 }
                 Err(e) => {
                     self.store.forget(uuid);
-                    return Err(e);
+                    return Err(e.with_msg_uuid(uuid));
                 }
             }
         }
@@ -489,7 +552,7 @@ impl<D: Destination> RedisOutbox<D> {
         let body = checked.into_body();
         self.store.spawn(async move {
             let msg_uuid = MsgUuid::random();
-            let dropped = match this.push(msg_uuid.as_str(), &body, "").await {
+            let dropped = match this.push(msg_uuid.as_str(), &body, "", None).await {
                 Ok(Some(_)) => return,
                 Ok(None) => Error::queue_full(this.capacity),
                 Err(e) => e,
@@ -509,12 +572,18 @@ impl<D: Destination> RedisOutbox<D> {
     /// try whose answer was lost (it ran in Redis) is not queued twice, and the next try
     /// answers with its entry. The error at the end says whether the message may have been
     /// queued.
-    async fn push(&self, msg_uuid: &str, body: &str, reply: &str) -> Result<Option<String>, Error> {
+    async fn push(
+        &self,
+        msg_uuid: &str,
+        body: &str,
+        reply: &str,
+        within: Option<Duration>,
+    ) -> Result<Option<String>, Error> {
         let mut first_failure = None;
         let mut pause = Backoff::new();
         let mut unanswered = false;
         loop {
-            let e = match self.push_once(msg_uuid, body, reply).await {
+            let e = match self.push_once(msg_uuid, body, reply, within).await {
                 Ok(queued) => return Ok(queued),
                 // Refused credentials, say: trying again would not mend it.
                 Err(e) if e.kind() != ErrorKind::StoreUnavailable => return Err(e),
@@ -536,6 +605,7 @@ impl<D: Destination> RedisOutbox<D> {
         msg_uuid: &str,
         body: &str,
         reply: &str,
+        within: Option<Duration>,
     ) -> Result<Option<String>, Error> {
         if !reply.is_empty() {
             // Subscribed before anything is queued, so no outcome is published unheard.
@@ -562,6 +632,8 @@ impl<D: Destination> RedisOutbox<D> {
                     self.keys.wake.clone(),
                     millis(QUEUED_TTL),
                     digest_bound(self.capacity).to_string(),
+                    // At least 1 ms: an empty argument means no deadline.
+                    within.map_or_else(String::new, |w| w.as_millis().max(1).to_string()),
                 ],
             )
             .await?;
@@ -831,7 +903,7 @@ impl<D: Destination> RedisOutbox<D> {
             if self.is_closed() {
                 return Stop::Closed;
             }
-            let (entries, next) = match self.claim(&cursor).await {
+            let (entries, next, clock) = match self.claim(&cursor).await {
                 Ok(Some(claimed)) => claimed,
                 Ok(None) => return Stop::Lost,
                 Err(_) => return Stop::Resync,
@@ -840,6 +912,7 @@ impl<D: Destination> RedisOutbox<D> {
                 let claimed = Batch {
                     entries,
                     overflowed: false,
+                    clock,
                 };
                 if let Err(stop) = self.deliver_batch(claimed, false).await {
                     return stop;
@@ -885,9 +958,12 @@ impl<D: Destination> RedisOutbox<D> {
         }
     }
 
-    /// Claims the unfinished entries from `cursor` on: them and the next cursor (`0-0` at the
-    /// end), or `None` when the lease is lost.
-    async fn claim(&self, cursor: &str) -> Result<Option<(Vec<Entry>, String)>, Error> {
+    /// Claims the unfinished entries from `cursor` on: them, the next cursor (`0-0` at the
+    /// end) and Redis's clock, or `None` when the lease is lost.
+    async fn claim(
+        &self,
+        cursor: &str,
+    ) -> Result<Option<(Vec<Entry>, String, Option<Clock>)>, Error> {
         let answer = self
             .store
             .script(
@@ -905,10 +981,10 @@ impl<D: Destination> RedisOutbox<D> {
         let items = scripts::array(&answer).ok_or_else(|| unexpected("from CLAIM"))?;
         match items {
             [held, ..] if int(held) == Some(0) => Ok(None),
-            [_, next, entries, ..] => {
+            [_, next, entries, rest @ ..] => {
                 let next = scripts::string(next).ok_or_else(|| unexpected("from CLAIM"))?;
                 let entries = Entry::read_all(entries).ok_or_else(|| unexpected("from CLAIM"))?;
-                Ok(Some((entries, next)))
+                Ok(Some((entries, next, Clock::read(rest.first()))))
             }
             _ => Err(unexpected("from CLAIM")),
         }
@@ -967,7 +1043,8 @@ impl<D: Destination> RedisOutbox<D> {
                 }
                 Ok(None)
             }
-            [_, entries, placed, len, ..] => {
+            [_, entries, placed, len, rest @ ..] => {
+                let clock = Clock::read(rest.first());
                 let entries = Entry::read_all(entries).ok_or_else(|| unexpected(script))?;
                 if let (Some(place), Some(placed)) = (place, Placed::read(placed)) {
                     self.limiter.placed(place, placed);
@@ -983,6 +1060,7 @@ impl<D: Destination> RedisOutbox<D> {
                 Ok(Some(Batch {
                     entries,
                     overflowed,
+                    clock,
                 }))
             }
             [held] if int(held) == Some(0) => Ok(None),
@@ -994,9 +1072,10 @@ impl<D: Destination> RedisOutbox<D> {
         read_count(self.policy, self.capacity)
     }
 
-    /// A queued message as delivery needs it, checked again against this process's robot;
-    /// or what is wrong with it.
-    fn read(&self, entry: Entry) -> Read {
+    /// A queued message as delivery needs it, checked again against this process's robot,
+    /// its deadline read on this process's clock (`clock`: Redis's when it was read); or
+    /// what is wrong with it.
+    fn read(&self, entry: Entry, clock: Option<Clock>) -> Read {
         if let Some(problem) = entry.problem {
             let error = Error::invalid_message(format!(
                 "a queued message that this library cannot read ({problem}): not sent"
@@ -1012,11 +1091,17 @@ impl<D: Destination> RedisOutbox<D> {
             Ok(payload) => payload,
             Err(error) => return Read::Bad(entry, None, error),
         };
+        // Every script that reads entries answers with Redis's clock too.
+        let deadline = entry
+            .deadline_ms
+            .zip(clock)
+            .map(|(ms, clock)| clock.local(ms));
         match self.worker.destination().check(payload) {
             Ok(checked) => Read::Item(Item {
                 entry,
                 msg_uuid,
                 checked,
+                deadline,
             }),
             Err(error) => {
                 let payload = Payload::from_json(&entry.body).ok();
@@ -1036,8 +1121,26 @@ impl<D: Destination> RedisOutbox<D> {
     /// A request in flight is answered, and its outcome written, first.
     async fn deliver_batch(&self, batch: Batch, read_on: bool) -> Result<Option<Batch>, Stop> {
         let mut items = Vec::with_capacity(batch.entries.len());
+        let clock = batch.clock;
         for entry in batch.entries {
-            match self.read(entry) {
+            match self.read(entry, clock) {
+                Read::Item(item) if item.deadline.is_some_and(|d| d <= Instant::now()) => {
+                    // Past its deadline when taken: finished unsent.
+                    let error =
+                        Error::expired(None, Sent::No).with_msg_uuid(item.msg_uuid.as_str());
+                    tracing::warn!(
+                        robot = %self.name(),
+                        msg_uuid = %item.msg_uuid,
+                        kind = ?error.kind(),
+                        "not sent by its deadline: taken out of the queue"
+                    );
+                    self.tell_failure(vec![item.checked.payload().clone()], &error)
+                        .await;
+                    let finished = self.finish(&[&item.entry], &Err(error), 0, false).await?;
+                    if let Some(stop) = finished.stop {
+                        return Err(stop);
+                    }
+                }
                 Read::Item(item) => items.push(item),
                 Read::Bad(entry, payload, error) => {
                     tracing::warn!(
@@ -1081,13 +1184,17 @@ impl<D: Destination> RedisOutbox<D> {
             let delivering = async {
                 match &step {
                     Step::One => {
+                        let item = &run[0];
                         self.worker
-                            .deliver_one(&run[0].checked, &run[0].msg_uuid, 1)
+                            .deliver_one(&item.checked, &item.msg_uuid, 1, item.deadline)
                             .await
                     }
                     Step::Merged { digest, .. } => {
                         let msg_uuid = MsgUuid::merged(run.iter().map(|i| &i.msg_uuid));
-                        self.worker.deliver_one(digest, &msg_uuid, run.len()).await
+                        let deadline = latest(run.iter().map(|i| i.deadline));
+                        self.worker
+                            .deliver_one(digest, &msg_uuid, run.len(), deadline)
+                            .await
                     }
                 }
             };

@@ -95,8 +95,11 @@ return 1
 /// tries again) queues nothing and answers as the first time did: the entry is kept under
 /// the marker key.
 ///
+/// A message with a deadline (`within` ms from now, empty for none) keeps it as `d`, in ms of
+/// Redis's clock: the deliverer sends nothing of it after then.
+///
 /// KEYS: queue, marker. ARGV: capacity, policy, idle ms, msgUuid, body, reply channel, wake
-/// channel, marker ttl ms, bound.
+/// channel, marker ttl ms, bound, within ms.
 /// Returns {1, length, id} when queued (or queued already), {0, length} when refused.
 const ENQUEUE: &str = r#"
 local queue = KEYS[1]
@@ -108,12 +111,16 @@ end
 local len = redis.call('XLEN', queue)
 local over = len >= tonumber(ARGV[1])
 if over and (ARGV[2] ~= 'digest' or len >= tonumber(ARGV[9])) then return {0, len} end
-local id
+local fields = {'u', ARGV[4], 'b', ARGV[5], 'r', ARGV[6]}
 if over then
-  id = redis.call('XADD', queue, '*', 'u', ARGV[4], 'b', ARGV[5], 'r', ARGV[6], 'o', '1')
-else
-  id = redis.call('XADD', queue, '*', 'u', ARGV[4], 'b', ARGV[5], 'r', ARGV[6])
+  table.insert(fields, 'o')
+  table.insert(fields, '1')
 end
+if ARGV[10] and ARGV[10] ~= '' then
+  table.insert(fields, 'd')
+  table.insert(fields, tostring(now_ms() + tonumber(ARGV[10])))
+end
+local id = redis.call('XADD', queue, '*', unpack(fields))
 redis.call('PEXPIRE', queue, ARGV[3])
 redis.call('SET', KEYS[2], id, 'PX', ARGV[8])
 if len == 0 then redis.call('PUBLISH', ARGV[7], '') end
@@ -182,21 +189,21 @@ return 1
 /// order, from `cursor` on.
 ///
 /// KEYS: lease, queue. ARGV: token, lease ms, cursor, count.
-/// Returns {0} when the lease is lost, else {1, next cursor, entries}.
+/// Returns {0} when the lease is lost, else {1, next cursor, entries, now ms}.
 const CLAIM: &str = r#"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if redis.call('EXISTS', KEYS[2]) == 0 then return {1, '0-0', {}} end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {1, '0-0', {}, now_ms()} end
 local claimed = redis.call('XAUTOCLAIM', KEYS[2], 'workers', ARGV[1], 0, ARGV[3], 'COUNT', ARGV[4])
-return {1, claimed[1], claimed[2]}
+return {1, claimed[1], claimed[2], now_ms()}
 "#;
 
 /// The lease holder reads new entries, and takes a place in the limit for the first.
 ///
 /// KEYS: lease, queue, places, hold. ARGV: token, lease ms, count, max, per, place lease,
 /// idle, place id, then the places to give back.
-/// Returns {0} when the lease is lost, else {1, entries, place, queue length}; the place is
-/// {0, 0, -2} when none was asked for (no entry was read).
+/// Returns {0} when the lease is lost, else {1, entries, place, queue length, now ms}; the
+/// place is {0, 0, -2} when none was asked for (no entry was read).
 const TAKE: &str = r#"
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return {0} end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
@@ -208,7 +215,7 @@ local place = {0, 0, -2}
 if #entries > 0 then
   place = acquire(KEYS[3], KEYS[4], now, tonumber(ARGV[4]), per, tonumber(ARGV[6]), ARGV[8], tonumber(ARGV[7]))
 end
-return {1, entries, place, redis.call('XLEN', KEYS[2])}
+return {1, entries, place, redis.call('XLEN', KEYS[2]), now}
 "#;
 
 /// The lease holder finished entries (delivered, or finally failed): their outcome is kept
@@ -220,7 +227,8 @@ return {1, entries, place, redis.call('XLEN', KEYS[2])}
 /// ARGV: token, lease ms, count, max, per, place lease, idle, place id, outcome ttl ms,
 /// outcome, the number n of entries, n entry ids, the number c of channels, c pairs of
 /// (channel, message), then the places to give back.
-/// Returns {0, queue length} when the lease is lost, else {1, entries, place, queue length}.
+/// Returns {0, queue length} when the lease is lost, else {1, entries, place, queue length,
+/// now ms}.
 const FINISH: &str = r#"
 local now = now_ms()
 local per = tonumber(ARGV[5])
@@ -245,7 +253,7 @@ local place = {0, 0, -2}
 if ARGV[8] ~= '' and (count == 0 or #entries > 0) then
   place = acquire(KEYS[3], KEYS[4], now, tonumber(ARGV[4]), per, tonumber(ARGV[6]), ARGV[8], tonumber(ARGV[7]))
 end
-return {1, entries, place, redis.call('XLEN', KEYS[2])}
+return {1, entries, place, redis.call('XLEN', KEYS[2]), now}
 "#;
 
 /// After the connection to Redis was lost and found again: the outcome of each message a
@@ -383,6 +391,8 @@ pub(crate) struct Entry {
     pub reply: String,
     /// Queued over the capacity (with `QueuePolicy::Digest`): merged with what is before it.
     pub overflow: bool,
+    /// When it must have been sent by, in ms of Redis's clock, if it must.
+    pub deadline_ms: Option<i64>,
     /// What makes it unreadable as this library writes entries (a field missing or not
     /// UTF-8, an odd list of fields: written by something else): it cannot be sent.
     pub problem: Option<&'static str>,
@@ -400,6 +410,7 @@ impl Entry {
             body: String::new(),
             reply: String::new(),
             overflow: false,
+            deadline_ms: None,
             problem: None,
         };
         let Some(fields) = items.get(1).and_then(array) else {
@@ -443,6 +454,12 @@ impl Entry {
                     }
                 },
                 "o" => entry.overflow = true,
+                "d" => match int(value) {
+                    Some(ms) => entry.deadline_ms = Some(ms),
+                    None => {
+                        problem.get_or_insert("its deadline is not a number");
+                    }
+                },
                 _ => {}
             }
         }

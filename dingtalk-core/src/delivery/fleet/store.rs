@@ -38,6 +38,7 @@ use redis::{
 use tokio::sync::Notify;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::checked::MsgUuid;
 use crate::delivery::fleet::outcome;
 use crate::delivery::fleet::scripts::{self, RECHECK_SCRIPT, string};
 use crate::delivery::receipt::{Delivery, Reply};
@@ -326,7 +327,10 @@ impl Store {
     /// A sender waits for the outcome of the message `msg_uuid`, about to be queued in
     /// `queue`, whose outcome will be kept at `outcome_key`.
     pub fn wait_for(&self, msg_uuid: &str, queue: &str, outcome_key: String) -> Delivery {
-        let (reply, delivery) = Delivery::new();
+        let (mut reply, delivery) = Delivery::new();
+        if let Some(uuid) = MsgUuid::parse(msg_uuid) {
+            reply = reply.for_msg_uuid(uuid);
+        }
         let mut waiters = lock(&self.waiters);
         // Senders that stopped waiting leave their place behind: swept as the map grows.
         if waiters.len() >= 1024 && waiters.len().is_power_of_two() {
@@ -363,15 +367,15 @@ impl Store {
             let Some((uuids, json)) = message.split_once('\n') else {
                 return;
             };
-            let Some(result) = outcome::decode(json) else {
-                tracing::warn!(channel, "an outcome this library did not write: ignored");
-                return;
-            };
             let mut waiters = lock(&self.waiters);
             for uuid in uuids.split(',') {
+                let Some(result) = outcome::decode(json, uuid) else {
+                    tracing::warn!(channel, "an outcome this library did not write: ignored");
+                    return;
+                };
                 if let Some(waiter) = waiters.remove(uuid) {
                     // The sender may have stopped waiting.
-                    let _ = waiter.reply.send(result.clone());
+                    let _ = waiter.reply.send(result);
                 }
             }
         } else if let Some(workers) = lock(&self.wakes).get(channel) {
@@ -488,9 +492,9 @@ impl Store {
                         msg_uuid = %uuid,
                         "a message waited for is no longer in Redis, and no outcome of it is kept (evicted or deleted?)"
                     );
-                    Err(Error::message_gone())
+                    Err(Error::message_gone().with_msg_uuid(uuid))
                 }
-                Some(json) => match outcome::decode(json) {
+                Some(json) => match outcome::decode(json, uuid) {
                     Some(result) => result,
                     None => continue,
                 },
