@@ -453,3 +453,74 @@ async fn configuration_is_checked_at_build() {
         assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{webhook}");
     }
 }
+
+#[tokio::test]
+async fn a_keyword_prefix_gets_every_kind_of_message_past_the_keyword_check() {
+    let sandbox = dingtalk_sandbox::Sandbox::builder()
+        .keywords(["ops"])
+        .start()
+        .await
+        .unwrap();
+    let robot = sandbox
+        .robot_builder()
+        .prefix_keyword("[ops] ")
+        .build()
+        .unwrap();
+    let messages: Vec<dingtalk_bot::Payload> = vec![
+        Payload::text("disk full on db-1").into(),
+        Payload::markdown("Deploy", "### billing v2.4 is **live**").into(),
+        Payload::link("Notes", "v2.4", "https://example.com/notes").into(),
+        Payload::action_card("Leave", "Alice: 3 days")
+            .button("Approve", "https://hr.example.com/1/yes")
+            .into(),
+        Payload::feed_card()
+            .link("Notes", "https://example.com/notes", "")
+            .into(),
+    ];
+    for message in &messages {
+        robot.send(message).await.unwrap();
+    }
+    let received = sandbox.received();
+    let seen: Vec<String> = received
+        .iter()
+        .map(|r| {
+            let p = r.payload();
+            p.title()
+                .or(p.content())
+                .or_else(|| p.as_feed_card().map(|f| f.link_list()[0].title()))
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            "[ops] disk full on db-1",
+            "[ops] Deploy",
+            "[ops] Notes",
+            "[ops] Leave",
+            "[ops] Notes"
+        ]
+    );
+    // Markdown is left as it is: the heading stays a heading.
+    assert_eq!(
+        received[1].payload().as_markdown().unwrap().text(),
+        "### billing v2.4 is **live**"
+    );
+    // Without the prefix, the same robot's check refuses them, as DingTalk would.
+    let plain = sandbox.robot_builder().build().unwrap();
+    let e = plain.send(&messages[0]).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::KeywordMismatch);
+    // A prefix that holds none of the robot's keywords is a configuration error.
+    let e = sandbox
+        .robot_builder()
+        .prefix_keyword("[dev] ")
+        .build()
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    assert!(
+        e.to_string()
+            .contains("holds none of the robot's keywords (ops)"),
+        "{e}"
+    );
+}

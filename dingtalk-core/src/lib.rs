@@ -23,6 +23,7 @@ mod delivery;
 pub mod derive_support;
 mod env;
 mod error;
+mod keyword;
 pub mod markdown;
 mod message;
 mod payload;

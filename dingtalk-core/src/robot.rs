@@ -74,6 +74,8 @@ pub struct Robot {
 /// delivered; a queue in Redis is given up to the fleet (see [`Robot::close`]).
 struct Handle {
     outbox: AnyOutbox<CustomRobot>,
+    /// Put before every message ([`RobotBuilder::prefix_keyword`]).
+    keyword_prefix: Option<String>,
 }
 
 impl Drop for Handle {
@@ -96,6 +98,8 @@ pub struct RobotBuilder {
     state_dir: Option<Option<PathBuf>>,
     /// How long a message waits for a place in the limit; unset: as long as it takes.
     limit_wait: Option<Duration>,
+    /// Put before every message, where DingTalk looks for the keyword.
+    keyword_prefix: Option<String>,
     /// The Redis that keeps the queue and the limits, and how long a silent deliverer keeps
     /// the robot.
     #[cfg(feature = "redis")]
@@ -126,6 +130,7 @@ impl Robot {
             }),
             state_dir: None,
             limit_wait: None,
+            keyword_prefix: None,
             #[cfg(feature = "redis")]
             redis: None,
             #[cfg(feature = "redis")]
@@ -180,9 +185,19 @@ impl Robot {
         self.checked(message).map(Checked::into_body)
     }
 
-    /// The one check of a message, whose body delivery then sends as it is.
+    /// The one check of a message, whose body delivery then sends as it is: with the
+    /// keyword prefix, if the robot has one.
     fn checked<M: Message + ?Sized>(&self, message: &M) -> Result<Checked, Error> {
-        self.destination().check(message.to_payload())
+        self.destination()
+            .check(self.prefixed(message.to_payload()))
+    }
+
+    /// `payload` with the robot's keyword prefix, if it has one.
+    fn prefixed(&self, payload: Payload) -> Payload {
+        match &self.handle.keyword_prefix {
+            Some(prefix) => payload.prefixed(prefix),
+            None => payload,
+        }
     }
 
     /// Sends a message and waits until it is delivered or has finally failed.
@@ -288,6 +303,8 @@ impl Robot {
         message: &M,
         deadline: Option<Instant>,
     ) -> Result<Delivery, Error> {
+        // Checked here, with room for the `msgUuid`, so nothing is refused later for what
+        // could have been seen now; the body made here is the one sent.
         let checked = self.checked(message).inspect_err(|e| {
             tracing::debug!(robot = %self.name(), error = %e, kind = ?e.kind(), "message refused before sending");
         })?;
@@ -384,7 +401,7 @@ impl Robot {
 /// deliver, through its own queue, without the other waiting.
 impl Fallback for Robot {
     fn try_post(&self, notice: Payload) -> Result<(), Error> {
-        let checked = self.destination().check(notice)?;
+        let checked = self.destination().check(self.prefixed(notice))?;
         // Nobody waits for the notice: its own failures reach this robot's hook and log.
         self.outbox().try_enqueue(checked)
     }
@@ -399,6 +416,43 @@ impl RobotBuilder {
     /// settings).
     pub fn secret(mut self, secret: impl Into<String>) -> Self {
         self.secret = Some(secret.into());
+        self
+    }
+
+    /// Puts `prefix`, which holds the robot's keyword (`"[ops] "`), before every message
+    /// this robot sends, where DingTalk's keyword check finds it: a text's content; the title
+    /// of a markdown message, a link or an action card (the preview in the chat list; their
+    /// markdown is left as it is); a feed card's first entry ([`Payload::prefixed`]). A text
+    /// that starts with the prefix already is left as it is. The keyword then need not be
+    /// written into every message, and the check before sending passes.
+    ///
+    /// [`check`](Robot::check) shows the body with the prefix. Failure notices sent to this
+    /// robot as a [fallback](RobotBuilder::fallback) get it too. With
+    /// [`keywords`](RobotBuilder::keywords) set, a prefix that holds none of them is an
+    /// [`InvalidConfig`](crate::ErrorKind::InvalidConfig) error at
+    /// [`build`](RobotBuilder::build).
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::{ErrorKind, Payload, Robot};
+    ///
+    /// let webhook = "https://oapi.dingtalk.com/robot/send?access_token=…";
+    /// let robot = Robot::builder(webhook)
+    ///     .keywords(["ops"])
+    ///     .prefix_keyword("[ops] ")
+    ///     .build()?;
+    /// let body = robot.check(&Payload::markdown("disk full on db-1", "### 97% used"))?;
+    /// assert_eq!(
+    ///     body,
+    ///     r####"{"msgtype":"markdown","markdown":{"title":"[ops] disk full on db-1","text":"### 97% used"}}"####
+    /// );
+    ///
+    /// let e = Robot::builder(webhook).keywords(["ops"]).prefix_keyword("[dev] ").build().unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+    /// # Ok::<(), dingtalk_bot::Error>(())
+    /// ```
+    pub fn prefix_keyword(mut self, prefix: impl Into<String>) -> Self {
+        self.keyword_prefix = Some(prefix.into());
         self
     }
 
@@ -661,6 +715,16 @@ impl RobotBuilder {
                 "the timeout must be longer than zero",
             ));
         }
+        let keyword_prefix = self.keyword_prefix.filter(|p| !p.is_empty());
+        if let Some(prefix) = &keyword_prefix
+            && !keywords.is_empty()
+            && !keywords.iter().any(|k| prefix.contains(k.as_str()))
+        {
+            return Err(Error::invalid_config(format!(
+                "the keyword prefix {prefix:?} holds none of the robot's keywords ({})",
+                keywords.join(", ")
+            )));
+        }
         if self.limit.is_some_and(|l| l.max == 0 || l.per.is_zero()) {
             return Err(Error::invalid_config(
                 "a rate limit needs at least one message in a window longer than zero",
@@ -698,6 +762,7 @@ impl RobotBuilder {
             return Ok(Robot {
                 handle: Arc::new(Handle {
                     outbox: AnyOutbox::Shared(outbox),
+                    keyword_prefix,
                 }),
             });
         }
@@ -715,6 +780,7 @@ impl RobotBuilder {
         Ok(Robot {
             handle: Arc::new(Handle {
                 outbox: AnyOutbox::Local(Arc::new(outbox)),
+                keyword_prefix,
             }),
         })
     }
