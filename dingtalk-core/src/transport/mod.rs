@@ -5,26 +5,33 @@
 //! URL (a webhook's URL holds its access_token and signature). A [`Destination`] says where a
 //! message goes and what its answers mean; [`CustomRobot`] is a custom robot's webhook. This
 //! layer knows nothing of queues, limits or retries: that is `delivery`'s work, one layer up.
+//! The TLS backend is the crate features' choice (`tls`); a proxy is the builder's ([`ProxyUrl`])
+//! or the environment's.
 
 mod custom_robot;
 mod destination;
+mod proxy;
+mod tls;
 
 pub(crate) use custom_robot::CustomRobot;
 pub(crate) use destination::{Accepted, Destination};
+pub(crate) use proxy::ProxyUrl;
 
+use std::fmt;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use tokio::time::Instant;
 
 use crate::error::Error;
+use crate::webhook::Webhook;
 
 /// Sends prepared requests: one connection pool, shared by a robot's clones, and the timeout of
 /// one request.
-#[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
     timeout: Duration,
+    proxy: Option<ProxyUrl>,
 }
 
 /// What came back from one request.
@@ -37,26 +44,55 @@ pub(crate) struct Answer {
 }
 
 impl Transport {
-    /// A transport whose requests wait at most `timeout` for their answer (and as long to
-    /// connect). Redirects are not followed: DingTalk answers where it is asked. `no_proxy`
-    /// ignores the environment's proxy, for loopback destinations.
-    pub fn new(timeout: Duration, no_proxy: bool) -> Result<Transport, Error> {
+    /// A transport to `webhook` whose requests wait at most `timeout` for their answer (and
+    /// as long to connect). Redirects are not followed: DingTalk answers where it is asked.
+    ///
+    /// `proxy` (a URL, checked here) takes every request. Without it, the environment's
+    /// proxy is used as curl would (`HTTPS_PROXY`, `ALL_PROXY`, `NO_PROXY`, and their lower-case
+    /// forms; `HTTP_PROXY` for plain http), except for a loopback webhook, which is always
+    /// reached directly: a sandbox in tests on a machine whose proxy cannot reach it.
+    pub fn new(
+        timeout: Duration,
+        webhook: &Webhook,
+        proxy: Option<&str>,
+    ) -> Result<Transport, Error> {
+        let proxy = proxy.map(ProxyUrl::parse).transpose()?;
+        if tls::BACKEND.is_none() {
+            if webhook.expose().scheme() == "https" {
+                return Err(tls::missing("the webhook"));
+            }
+            if proxy.as_ref().is_some_and(ProxyUrl::is_https) {
+                return Err(tls::missing("the proxy"));
+            }
+        }
         let mut http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(timeout)
             .user_agent(concat!("dingtalk-rs/", env!("CARGO_PKG_VERSION")));
-        if no_proxy {
+        http = tls::configure(http)?;
+        if let Some(proxy) = &proxy {
+            http = http.proxy(proxy.to_reqwest()?);
+        } else if webhook.is_loopback() {
             http = http.no_proxy();
         }
         let http = http
             .build()
             .map_err(|e| Error::invalid_config(format!("cannot set up HTTP: {e}")))?;
-        Ok(Transport { http, timeout })
+        Ok(Transport {
+            http,
+            timeout,
+            proxy,
+        })
     }
 
     /// How long one request waits for its answer.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// The proxy set for it, if any (not the environment's).
+    pub fn proxy(&self) -> Option<&ProxyUrl> {
+        self.proxy.as_ref()
     }
 
     /// Sends `request` and reads its answer, whatever its status: what the answer means is the
@@ -70,6 +106,13 @@ impl Transport {
             .await
             .map_err(|e| self.error(e))?;
         let status = response.status();
+        if status == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
+            // A proxy's answer, never DingTalk's: no retry mends it.
+            return Err(Error::invalid_config(
+                "the proxy asks for credentials (HTTP 407): give them in its URL, \
+                 http://user:password@host:port",
+            ));
+        }
         let body = response.bytes().await.map_err(|e| self.error(e))?;
         Ok(Answer {
             status,
@@ -78,12 +121,97 @@ impl Transport {
         })
     }
 
-    /// A reqwest failure as an [`Error`], without its URL.
+    /// A reqwest failure as an [`Error`], without its URL. (A proxy's credentials are in no
+    /// reqwest error: it is told of them apart from the address it connects to.)
     fn error(&self, e: reqwest::Error) -> Error {
         if e.is_timeout() {
             Error::timeout(self.timeout)
         } else {
             Error::transport(e)
         }
+    }
+}
+
+/// reqwest's `Debug` of a client shows its proxies' URLs, credentials and all: not shown.
+impl fmt::Debug for Transport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transport")
+            .field("timeout", &self.timeout)
+            .field("proxy", &self.proxy)
+            .field("tls", &tls::BACKEND)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    use super::*;
+    use crate::error::ErrorKind;
+
+    /// The first bytes `http` sends to an https address on loopback: a TLS handshake record
+    /// (`0x16`, then the protocol's major version, 3) if it speaks TLS.
+    async fn first_bytes(http: &reqwest::Client) -> [u8; 2] {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("https://{}/", listener.local_addr().unwrap());
+        let request = http.post(url).body("{}").send();
+        let accepted = async {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut hello = [0; 2];
+            stream.read_exact(&mut hello).await.unwrap();
+            hello
+        };
+        // The request fails once the listener's end is dropped: no server answers.
+        let (sent, hello) = tokio::join!(request, accepted);
+        assert!(sent.is_err());
+        hello
+    }
+
+    #[tokio::test]
+    async fn the_features_backend_speaks_tls() {
+        let webhook = Webhook::parse("https://127.0.0.1:1/robot/send?access_token=t").unwrap();
+        let transport = Transport::new(Duration::from_secs(5), &webhook, None);
+        if tls::BACKEND.is_none() {
+            let e = transport.unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidConfig);
+            assert!(e.to_string().contains("this build has no TLS"), "{e}");
+            return;
+        }
+        let transport = transport.unwrap();
+        assert_eq!(first_bytes(&transport.http).await, [0x16, 3]);
+        let shown = format!("{transport:?}");
+        assert!(shown.contains(tls::BACKEND.unwrap()), "{shown}");
+    }
+
+    /// Tested whether or not it is the backend in use (with `native-tls` too, it is not).
+    #[cfg(feature = "rustls-ring")]
+    #[tokio::test]
+    async fn rustls_with_ring_speaks_tls() {
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls::ring_config().unwrap())
+            .build()
+            .unwrap();
+        assert_eq!(first_bytes(&http).await, [0x16, 3]);
+    }
+
+    #[test]
+    fn plain_http_to_loopback_needs_no_tls() {
+        let webhook = Webhook::parse("http://127.0.0.1:1/robot/send?access_token=t").unwrap();
+        Transport::new(Duration::from_secs(5), &webhook, None).unwrap();
+        Transport::new(
+            Duration::from_secs(5),
+            &webhook,
+            Some("socks5h://127.0.0.1:1"),
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn a_malformed_proxy_is_a_configuration_error() {
+        let webhook = Webhook::parse("http://127.0.0.1:1/robot/send?access_token=t").unwrap();
+        let e = Transport::new(Duration::from_secs(5), &webhook, Some("proxy:3128")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig);
     }
 }
