@@ -28,7 +28,7 @@ use crate::message::Message;
 use crate::payload::Payload;
 use crate::sign::Secret;
 use crate::spec;
-use crate::transport::{CustomRobot, Destination, Transport};
+use crate::transport::{CustomRobot, Destination, ProxyUrl, Transport};
 use crate::webhook::Webhook;
 
 pub use crate::delivery::Receipt;
@@ -100,6 +100,8 @@ pub struct RobotBuilder {
     limit_wait: Option<Duration>,
     /// Put before every message, where DingTalk looks for the keyword.
     keyword_prefix: Option<String>,
+    /// The proxy's URL, checked at `build`; unset: the environment's.
+    proxy: Option<String>,
     /// The Redis that keeps the queue and the limits, and how long a silent deliverer keeps
     /// the robot.
     #[cfg(feature = "redis")]
@@ -131,6 +133,7 @@ impl Robot {
             state_dir: None,
             limit_wait: None,
             keyword_prefix: None,
+            proxy: None,
             #[cfg(feature = "redis")]
             redis: None,
             #[cfg(feature = "redis")]
@@ -478,6 +481,41 @@ impl RobotBuilder {
         self
     }
 
+    /// Sends every request through the proxy at `url`: `http://host:port`, `https://…`,
+    /// `socks5://…` (names resolved here) or `socks5h://…` (names resolved by the proxy);
+    /// `socks4://` and `socks4a://` too. Credentials go in the URL, percent-encoded
+    /// (`http://user:p%40ss@host:port`); they never appear in `Debug`, errors or logs.
+    ///
+    /// Unless set, the environment's proxy is used, as curl uses it: `HTTPS_PROXY`, else
+    /// `ALL_PROXY` (or their lower-case names), unless `NO_PROXY` names the webhook's host;
+    /// a loopback webhook (the sandbox) is always reached directly. A proxy set here takes
+    /// every request, loopback ones too, whatever the environment says.
+    ///
+    /// A URL that is not a proxy's is an [`InvalidConfig`](crate::ErrorKind::InvalidConfig)
+    /// error at [`build`](RobotBuilder::build) (which repeats no part of it), and so is an
+    /// `https://` proxy in a build without TLS. A proxy that answers HTTP 407 (it wants
+    /// credentials, or refuses those given) fails the message with `InvalidConfig`, unretried.
+    ///
+    /// ```
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::{ErrorKind, Robot};
+    ///
+    /// let webhook = "https://oapi.dingtalk.com/robot/send?access_token=…";
+    /// let robot = Robot::builder(webhook)
+    ///     .proxy("http://ops:hunter2@proxy.internal:3128")
+    ///     .build()?;
+    /// let shown = format!("{robot:?}");
+    /// assert!(shown.contains(r#"proxy: Some("http://***@proxy.internal:3128")"#), "{shown}");
+    ///
+    /// let e = Robot::builder(webhook).proxy("proxy.internal:3128").build().unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::InvalidConfig); // no scheme
+    /// # Ok::<(), dingtalk_bot::Error>(())
+    /// ```
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.proxy = Some(url.into());
+        self
+    }
+
     /// A name for this robot in logs (the webhook's host unless set).
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
@@ -735,7 +773,7 @@ impl RobotBuilder {
                 "the queue must hold at least one message",
             ));
         }
-        let transport = Transport::new(self.timeout, webhook.is_loopback())?;
+        let transport = Transport::new(self.timeout, &webhook, self.proxy.as_deref())?;
         let name = self.name.unwrap_or_else(|| webhook.host().to_owned());
         let destination = CustomRobot::new(webhook, secret, keywords, name);
         #[cfg(feature = "redis")]
@@ -830,6 +868,7 @@ impl fmt::Debug for Robot {
             .field("secret", &destination.secret())
             .field("keywords", &destination.keywords())
             .field("timeout", &self.outbox().transport().timeout())
+            .field("proxy", &self.outbox().transport().proxy())
             .field("queued", &self.queued());
         #[cfg(feature = "redis")]
         f.field("redis", &self.outbox().store());
@@ -847,7 +886,8 @@ impl fmt::Debug for RobotBuilder {
             .field("secret", &self.secret.as_ref().map(|_| "<redacted>"))
             .field("keywords", &self.keywords)
             .field("timeout", &self.timeout)
-            .field("name", &self.name);
+            .field("name", &self.name)
+            .field("proxy", &self.proxy.as_deref().map(ProxyUrl::shown));
         #[cfg(feature = "redis")]
         f.field("redis", &self.redis.as_deref().map(fleet::redacted_url));
         f.finish_non_exhaustive()
