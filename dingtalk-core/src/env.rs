@@ -78,7 +78,7 @@ impl RobotBuilder {
 
     /// A builder configured by `lookup` of the names with `prefix` and an underscore before
     /// them, as [`Robot::from_env_prefixed`] describes; errors name the variables so.
-    fn from_prefixed_lookup(
+    pub(crate) fn from_prefixed_lookup(
         prefix: &str,
         mut lookup: impl FnMut(&str) -> Option<String>,
     ) -> Result<RobotBuilder, Error> {
