@@ -28,8 +28,9 @@
 //! the escaping shows as a diff to review (`cargo insta review`), not as a failed `assert_eq!`
 //! on a long line of JSON. [`Payload`](crate::Payload)'s accessors pick out the parts:
 //! [`title`](crate::Payload::title), [`content`](crate::Payload::content) (the text or
-//! markdown, as built: line breaks made, mentions added), [`at_mobiles`](crate::Payload::at_mobiles),
-//! [`as_markdown`](crate::Payload::as_markdown) and the other `as_…`.
+//! markdown, as built: line breaks made, mentions added),
+//! [`at_mobiles`](crate::Payload::at_mobiles), [`as_markdown`](crate::Payload::as_markdown)
+//! and the other `as_…`.
 //!
 //! The markdown snapshot is the one to read; the JSON one is exact (the markdown's line
 //! breaks, two spaces before `\n`, show there as `"  \n"`). `tests/snapshots.rs` in this
