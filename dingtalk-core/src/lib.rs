@@ -14,8 +14,10 @@
 //! and the blocking client are built on [`Robot`].
 
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;
 mod checked;
 mod delivery;
@@ -47,6 +49,7 @@ pub use payload::{
     ActionCard, At, Button, ButtonOrientation, FeedCard, FeedLink, Link, Markdown, Payload, Text,
 };
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use robot::DEFAULT_REDIS_TAKEOVER;
 pub use robot::{
     DEFAULT_QUEUE_CAPACITY, DEFAULT_TIMEOUT, KEYWORD_SEPARATORS, Receipt, Robot, RobotBuilder,
