@@ -33,7 +33,8 @@ impl Robot {
     /// `ops_DINGTALK_WEBHOOK`. The unprefixed variables are not read.
     ///
     /// ```
-    /// use dingtalk_core::{ErrorKind, Robot};
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::{ErrorKind, Robot};
     ///
     /// # // A name no environment sets.
     /// let e = Robot::from_env_prefixed("NO_SUCH_APP_7F3A").unwrap_err();
@@ -52,7 +53,8 @@ impl Robot {
     /// secret store.
     ///
     /// ```
-    /// use dingtalk_core::Robot;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Robot;
     ///
     /// let webhook = "https://oapi.dingtalk.com/robot/send?access_token=t";
     /// let robot = Robot::from_lookup(|name| match name {
@@ -61,7 +63,7 @@ impl Robot {
     ///     _ => None,
     /// })?;
     /// assert_eq!(robot.keywords(), ["deploy", "告警"]);
-    /// # Ok::<(), dingtalk_core::Error>(())
+    /// # Ok::<(), dingtalk_bot::Error>(())
     /// ```
     pub fn from_lookup(lookup: impl FnMut(&str) -> Option<String>) -> Result<Robot, Error> {
         RobotBuilder::from_lookup(lookup)?.build()

@@ -63,8 +63,9 @@ pub use webhook::Webhook;
 /// browser without (`dingtalk://dingtalkclient/page/link?url=…&pc_slide=…`).
 ///
 /// ```
+/// # use dingtalk_core as dingtalk_bot;
 /// assert_eq!(
-///     dingtalk_core::pc_slide_url("https://example.com/a?b=1", true),
+///     dingtalk_bot::pc_slide_url("https://example.com/a?b=1", true),
 ///     "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1&pc_slide=true",
 /// );
 /// ```
@@ -80,9 +81,10 @@ pub fn pc_slide_url(url: &str, pc_slide: bool) -> String {
 /// home directory): the limit is then kept in each process, with a warning.
 ///
 /// ```
+/// # use dingtalk_core as dingtalk_bot;
 /// use std::path::Path;
 ///
-/// let dir = dingtalk_core::default_state_dir();
+/// let dir = dingtalk_bot::default_state_dir();
 /// match std::env::var_os("DINGTALK_STATE_DIR").filter(|set| !set.is_empty()) {
 ///     Some(set) => assert_eq!(dir.as_deref(), Some(Path::new(&set))),
 ///     // `~/.local/state/dingtalk` on Linux.

@@ -17,7 +17,8 @@ use crate::spec::{self, Fields, MsgType, Violation};
 /// converts into a `Payload` and can be sent as it is.
 ///
 /// ```
-/// use dingtalk_core::Payload;
+/// # use dingtalk_core as dingtalk_bot;
+/// use dingtalk_bot::Payload;
 ///
 /// let payload: Payload = Payload::markdown("Deploy", "api v2 is **live**")
 ///     .at_mobiles(["13800000000"])
@@ -60,7 +61,8 @@ impl Payload {
     /// is.
     ///
     /// ```
-    /// use dingtalk_core::Payload;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Payload;
     ///
     /// let deploy = Payload::markdown("Deploy", "### billing v2.4\n- status: **ok**\n\nby Alice");
     /// assert_eq!(deploy.text(), "### billing v2.4  \n- status: **ok**\n\nby Alice");
@@ -160,7 +162,8 @@ impl Payload {
     /// which have none.
     ///
     /// ```
-    /// use dingtalk_core::Payload;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Payload;
     ///
     /// let deploy = Payload::from(Payload::markdown("Deploy", "api v2 is **live**"));
     /// assert_eq!(deploy.title(), Some("Deploy"));
@@ -245,8 +248,9 @@ impl Payload {
     /// sandbox runs it on every body it receives.
     ///
     /// ```
-    /// use dingtalk_core::Payload;
-    /// use dingtalk_core::spec::{Rule, Violation};
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Payload;
+    /// use dingtalk_bot::spec::{Rule, Violation};
     ///
     /// let card = Payload::from(Payload::action_card("Leave", "Alice: 3 days"));
     /// let violation = card.check(&["leave"], 100).unwrap_err();
@@ -450,8 +454,9 @@ impl Markdown {
     /// (the derive's `newlines = "preserve"`).
     ///
     /// ```
-    /// use dingtalk_core::Markdown;
-    /// use dingtalk_core::markdown::Newlines;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Markdown;
+    /// use dingtalk_bot::markdown::Newlines;
     ///
     /// let kept = Markdown::with_newlines("Log", "a long line\nwrapped here", Newlines::Preserve);
     /// assert_eq!(kept.text(), "a long line\nwrapped here");

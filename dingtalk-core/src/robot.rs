@@ -55,8 +55,9 @@ pub const KEYWORD_SEPARATORS: [char; 2] = [',', '，'];
 /// same `msgUuid`, and sends each robot's messages in the order they were queued.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), dingtalk_core::Error> {
-/// use dingtalk_core::{Payload, Robot};
+/// # use dingtalk_core as dingtalk_bot;
+/// # async fn run() -> Result<(), dingtalk_bot::Error> {
+/// use dingtalk_bot::{Payload, Robot};
 ///
 /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
 ///     .secret("SEC…")
@@ -357,11 +358,12 @@ impl Robot {
     /// after would cut either short.
     ///
     /// ```
+    /// # use dingtalk_core as dingtalk_bot;
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() -> Result<(), dingtalk_core::Error> {
+    /// # async fn main() -> Result<(), dingtalk_bot::Error> {
     /// use std::time::Duration;
     ///
-    /// use dingtalk_core::Robot;
+    /// use dingtalk_bot::Robot;
     ///
     /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…").build()?;
     /// let clone = robot.clone();
@@ -371,11 +373,12 @@ impl Robot {
     /// ```
     ///
     /// ```no_run
+    /// # use dingtalk_core as dingtalk_bot;
     /// # #[cfg(feature = "redis")]
-    /// # async fn run() -> Result<(), dingtalk_core::Error> {
+    /// # async fn run() -> Result<(), dingtalk_bot::Error> {
     /// use std::time::Duration;
     ///
-    /// use dingtalk_core::{Payload, Robot};
+    /// use dingtalk_bot::{Payload, Robot};
     ///
     /// // A command that sends one message and ends: the next process to send takes the
     /// // robot's queue over at once.
@@ -558,8 +561,9 @@ impl RobotBuilder {
     /// file's times are the wall clock's: share no limit in tests that pause tokio's clock.
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), dingtalk_core::Error> {
-    /// use dingtalk_core::{Payload, Robot};
+    /// # use dingtalk_core as dingtalk_bot;
+    /// # async fn run() -> Result<(), dingtalk_bot::Error> {
+    /// use dingtalk_bot::{Payload, Robot};
     ///
     /// // Started for every finished job, often many at once: together they stay within
     /// // DingTalk's 20 messages a minute, waiting their turn.
@@ -630,8 +634,9 @@ impl RobotBuilder {
     /// be combined with [`limit_wait`](RobotBuilder::limit_wait).
     ///
     /// ```no_run
-    /// # async fn run() -> Result<(), dingtalk_core::Error> {
-    /// use dingtalk_core::{Payload, Robot};
+    /// # use dingtalk_core as dingtalk_bot;
+    /// # async fn run() -> Result<(), dingtalk_bot::Error> {
+    /// use dingtalk_bot::{Payload, Robot};
     ///
     /// // Every replica builds the same robot: together they send at most 20 a minute.
     /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
@@ -676,13 +681,14 @@ impl RobotBuilder {
     /// ([`share_limit_on_this_machine`](RobotBuilder::share_limit_on_this_machine), Redis).
     ///
     /// ```
-    /// use dingtalk_core::Robot;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Robot;
     ///
     /// let robot = Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=…")
     ///     .share_limit_on_this_machine()
     ///     .fail_when_throttled()
     ///     .build()?;
-    /// # Ok::<(), dingtalk_core::Error>(())
+    /// # Ok::<(), dingtalk_bot::Error>(())
     /// ```
     pub fn fail_when_throttled(mut self) -> Self {
         self.policy.wait_through_throttle = false;

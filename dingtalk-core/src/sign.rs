@@ -17,8 +17,9 @@ use crate::error::Error;
 /// milliseconds): standard base64 with padding, **not** yet percent-encoded.
 ///
 /// ```
+/// # use dingtalk_core as dingtalk_bot;
 /// assert_eq!(
-///     dingtalk_core::sign("SECtest", 1_700_000_000_000),
+///     dingtalk_bot::sign("SECtest", 1_700_000_000_000),
 ///     "aZLLrriXgn05YbwaGR7knYsLeJADjr9NwLaNNKpxh4g=",
 /// );
 /// ```

@@ -64,7 +64,8 @@ impl Markdown {
     /// text is refused).
     ///
     /// ```
-    /// use dingtalk_core::{Payload, spec};
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::{Payload, spec};
     ///
     /// let notes = format!("## Changes\n\n{}", "- fixed a bug  \n".repeat(2_000));
     /// let message = Payload::markdown("Release notes", notes.clone()).at_mobiles(["13800000000"]);

@@ -18,8 +18,9 @@ use crate::robot::Robot;
 /// order.
 ///
 /// ```no_run
-/// # async fn run() -> Result<(), dingtalk_core::Error> {
-/// use dingtalk_core::{Payload, Robot, Spread};
+/// # use dingtalk_core as dingtalk_bot;
+/// # async fn run() -> Result<(), dingtalk_bot::Error> {
+/// use dingtalk_bot::{Payload, Robot, Spread};
 ///
 /// let spread = Spread::new([
 ///     Robot::builder("https://oapi.dingtalk.com/robot/send?access_token=a").build()?,
