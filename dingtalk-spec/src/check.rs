@@ -159,7 +159,8 @@ pub fn check_size(body_len: usize) -> Result<(), Violation> {
 /// reader of raw JSON finds while making the `Fields`).
 ///
 /// ```
-/// use dingtalk_spec::{Fields, Violation, check};
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::{Fields, Violation, check};
 ///
 /// let empty_title = Fields::markdown(" ", "**hi**");
 /// assert_eq!(

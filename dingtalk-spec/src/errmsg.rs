@@ -84,7 +84,8 @@ pub enum SecurityFailure {
 /// Returns `None` for a wording this crate does not know.
 ///
 /// ```
-/// use dingtalk_spec::{SecurityFailure, classify_security};
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::{SecurityFailure, classify_security};
 ///
 /// assert_eq!(classify_security("sign not match"), Some(SecurityFailure::Signature));
 /// assert_eq!(

@@ -194,7 +194,8 @@ impl FieldRef<'_> {
 /// the text as sent: a text or markdown message's text with its mentions written in.
 ///
 /// ```
-/// use dingtalk_spec::{Field, Fields};
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::{Field, Fields};
 ///
 /// let card = Fields::action_card("Leave", "Alice: 3 days", [("Approve", "https://hr/1")]);
 /// // One button is sent in the single-button form.

@@ -12,7 +12,8 @@
 //! marked **Chosen:** with its reason; change it here and every side follows.
 //!
 //! ```
-//! use dingtalk_spec::{Fields, Rule, check};
+//! # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+//! use dingtalk_bot::spec::{Fields, Rule, check};
 //!
 //! let fields = Fields::markdown("Deploy", "billing v2.4 is **live**");
 //! assert_eq!(check(&fields, &["deploy"], 90).unwrap_err().rule(), Rule::Keywords);

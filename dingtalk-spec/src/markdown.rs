@@ -51,7 +51,8 @@ pub enum Newlines {
 /// [this module](self).
 ///
 /// ```
-/// use dingtalk_spec::markdown::hard_line_breaks;
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::markdown::hard_line_breaks;
 ///
 /// assert_eq!(hard_line_breaks("a\nb\n\nc  \nd\r\ne"), "a  \nb\n\nc  \nd  \ne");
 /// ```
@@ -116,7 +117,8 @@ impl Breaks {
 /// a line (so that it is safe wherever it goes; [`escape_into`] reads where it stands).
 ///
 /// ```
-/// use dingtalk_spec::markdown::escape;
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::markdown::escape;
 ///
 /// assert_eq!(escape("# not a heading"), r"\# not a heading");
 /// assert_eq!(escape("#42 and -5 °C"), "#42 and -5 °C");
@@ -133,7 +135,8 @@ pub fn escape(value: &str) -> String {
 /// of a line (after indentation, `> ` or a list marker only), or in the middle of one.
 ///
 /// ```
-/// use dingtalk_spec::markdown::{Newlines, escape_into};
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::markdown::{Newlines, escape_into};
 ///
 /// let mut out = String::from("- ");
 /// escape_into(&mut out, "1. first", Newlines::Break);
@@ -237,8 +240,9 @@ fn is_heading(line: &str) -> bool {
 /// there; a value in the middle of a line is not, since no block starts mid-line.
 ///
 /// ```
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
 /// use std::fmt::Write as _;
-/// use dingtalk_spec::markdown::{Escaper, Newlines};
+/// use dingtalk_bot::spec::markdown::{Escaper, Newlines};
 ///
 /// let mut out = String::from("**CPU** ");
 /// let mut escaper = Escaper::new(&mut out, Newlines::Break);
@@ -527,7 +531,8 @@ pub struct Finding<'a> {
 /// Every piece of `markdown` DingTalk does not render, in order.
 ///
 /// ```
-/// use dingtalk_spec::markdown::{Unrendered, unrendered};
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::markdown::{Unrendered, unrendered};
 ///
 /// let found = unrendered("| a | b |\n|---|---|\n| 1 | 2 |\n\ntext ~~gone~~");
 /// let what: Vec<Unrendered> = found.iter().map(|f| f.what).collect();
@@ -628,7 +633,8 @@ fn has_strikethrough(line: &str) -> bool {
 /// in them.
 ///
 /// ```
-/// use dingtalk_spec::markdown::code_regions;
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::markdown::code_regions;
 ///
 /// let text = "run `cargo test` then\n```\nlog\n```\n";
 /// let regions: Vec<&str> = code_regions(text).into_iter().map(|r| &text[r]).collect();

@@ -5,7 +5,8 @@ use std::fmt;
 /// A custom robot's message type (`msgtype`).
 ///
 /// ```
-/// use dingtalk_spec::MsgType;
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::MsgType;
 ///
 /// assert_eq!(MsgType::from_wire("actionCard"), Some(MsgType::ActionCard));
 /// assert!(MsgType::Markdown.takes_mentions());

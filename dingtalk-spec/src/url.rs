@@ -6,7 +6,8 @@ pub const LINK_SCHEMES: [&str; 3] = ["http://", "https://", "dingtalk://"];
 /// Whether `url` starts with a scheme DingTalk opens ([`LINK_SCHEMES`], any case).
 ///
 /// ```
-/// use dingtalk_spec::url::opens_in_dingtalk;
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
+/// use dingtalk_bot::spec::url::opens_in_dingtalk;
 ///
 /// assert!(opens_in_dingtalk("https://ci.example.com/runs/7"));
 /// assert!(opens_in_dingtalk("dingtalk://dingtalkclient/page/link?url=…"));
@@ -52,8 +53,9 @@ pub fn is_unreserved(byte: u8) -> bool {
 /// value): every byte but the [unreserved](is_unreserved) ones as `%XX`.
 ///
 /// ```
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
 /// let mut out = String::from("https://ci.example.com/jobs/");
-/// dingtalk_spec::url::encode_component_into(&mut out, "a b/c?d=é");
+/// dingtalk_bot::spec::url::encode_component_into(&mut out, "a b/c?d=é");
 /// assert_eq!(out, "https://ci.example.com/jobs/a%20b%2Fc%3Fd%3D%C3%A9");
 /// ```
 pub fn encode_component_into(out: &mut String, value: &str) {
@@ -76,8 +78,10 @@ pub fn encode_component_into(out: &mut String, value: &str) {
 /// percent-encoded.
 ///
 /// ```
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
 /// let mut out = String::from("[logs](");
-/// dingtalk_spec::url::encode_link_destination_into(&mut out, "https://x/a b) ![i](https://evil\\");
+/// let dest = "https://x/a b) ![i](https://evil\\";
+/// dingtalk_bot::spec::url::encode_link_destination_into(&mut out, dest);
 /// assert_eq!(out, "[logs](https://x/a%20b%29%20![i]%28https://evil%5C");
 /// ```
 pub fn encode_link_destination_into(out: &mut String, url: &str) {
@@ -107,8 +111,9 @@ pub fn encode_link_destination_into(out: &mut String, url: &str) {
 /// browser without.
 ///
 /// ```
+/// # mod dingtalk_bot { pub use dingtalk_spec as spec; }
 /// assert_eq!(
-///     dingtalk_spec::url::pc_slide("https://example.com/a?b=1", true),
+///     dingtalk_bot::spec::url::pc_slide("https://example.com/a?b=1", true),
 ///     "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fexample.com%2Fa%3Fb%3D1&pc_slide=true",
 /// );
 /// ```
