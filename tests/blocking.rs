@@ -271,3 +271,32 @@ fn an_async_robot_builder_and_a_blocking_one_configure_alike() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidConfig);
 }
+
+#[test]
+fn closes_with_its_backlog_delivered_and_expires_what_is_late() {
+    let (_runtime, sandbox) = sandbox(Sandbox::builder().keywords(["ops"]));
+    let robot = blocking::Robot::builder(sandbox.webhook_url())
+        .keywords(["ops"])
+        .prefix_keyword("[ops] ")
+        .rate_limit(1, Duration::from_millis(200))
+        .build()
+        .unwrap();
+    robot.send(&Payload::text("first")).unwrap();
+    // The one place is taken for 200 ms: a message good for 20 ms expires unsent.
+    let e = robot
+        .send_within(&Payload::text("late"), Duration::from_millis(20))
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Expired);
+    robot
+        .post_within(&Payload::text("in time"), Duration::from_secs(5))
+        .unwrap();
+    robot.post(&Payload::text("last")).unwrap();
+    // A clone's close leaves the robot to the others.
+    robot.clone().close(Duration::from_secs(5)).unwrap();
+    assert!(robot.queued() > 0);
+    robot.close(Duration::from_secs(5)).unwrap();
+    assert_eq!(
+        contents(&sandbox),
+        ["[ops] first", "[ops] in time", "[ops] last"]
+    );
+}

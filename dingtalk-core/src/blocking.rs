@@ -236,6 +236,35 @@ impl Robot {
         self.robot().check(message)
     }
 
+    /// Sends a message that is only worth sending by `within` from now, and waits until it is
+    /// delivered, has finally failed or has expired unsent; see [`crate::Robot::send_within`].
+    ///
+    /// # Panics
+    ///
+    /// When called from async code (see the [module](self)).
+    pub fn send_within<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        within: Duration,
+    ) -> Result<Receipt, Error> {
+        self.block_on(self.robot().send_within(message, within))
+    }
+
+    /// Checks a message and queues it to be sent by `within` from now or not at all; see
+    /// [`crate::Robot::post_within`].
+    ///
+    /// # Panics
+    ///
+    /// When called from async code (see the [module](self)).
+    pub fn post_within<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        within: Duration,
+    ) -> Result<(), Error> {
+        self.block_on(self.robot().post_within(message, within))
+            .map(|_: Delivery| ())
+    }
+
     /// Waits until every queued message is delivered or has finally failed, for at most
     /// `deadline`; see [`crate::Robot::flush`].
     ///
@@ -249,6 +278,36 @@ impl Robot {
     /// How many messages are queued or in flight.
     pub fn queued(&self) -> usize {
         self.robot().queued()
+    }
+
+    /// Closes this robot, as [`crate::Robot::close`]: drops this clone and, when it is the
+    /// last, ends the robot's delivery gracefully (its backlog, and the notices it queued on
+    /// its [fallback](RobotBuilder::fallback), delivered; a queue in Redis handed over to the
+    /// fleet), waiting at most `deadline`, then stops its runtime thread.
+    ///
+    /// # Panics
+    ///
+    /// When called from async code (see the [module](self)).
+    pub fn close(self, deadline: Duration) -> Result<(), Error> {
+        let Some(mut inner) = Arc::into_inner(self.inner) else {
+            return Ok(());
+        };
+        let robot = inner.robot.take().expect("set until dropped");
+        let runtime = inner.runtime.take().expect("set until dropped");
+        let fallback = inner.fallback.as_ref().map(|f| f.robot().clone());
+        let closed = runtime.block_on(async {
+            let started = Instant::now();
+            robot.close(deadline).await?;
+            match fallback {
+                Some(fallback) => {
+                    let left = deadline.saturating_sub(started.elapsed());
+                    fallback.flush(left).await
+                }
+                None => Ok(()),
+            }
+        });
+        runtime.shutdown_background();
+        closed
     }
 }
 
@@ -272,6 +331,8 @@ impl RobotBuilder {
     forward! {
         /// Signs every request with the robot's secret: [`crate::RobotBuilder::secret`].
         fn secret(secret: impl Into<String>);
+        /// Puts a keyword before every message: [`crate::RobotBuilder::prefix_keyword`].
+        fn prefix_keyword(prefix: impl Into<String>);
         /// How long one request waits for an answer: [`crate::RobotBuilder::timeout`].
         fn timeout(timeout: Duration);
         /// A name for this robot in logs: [`crate::RobotBuilder::name`].
@@ -346,8 +407,10 @@ impl RobotBuilder {
 
 impl Drop for Inner {
     fn drop(&mut self) {
-        let robot = self.robot.take().expect("set until dropped");
-        let runtime = self.runtime.take().expect("set until dropped");
+        // Taken already by `close`.
+        let (Some(robot), Some(runtime)) = (self.robot.take(), self.runtime.take()) else {
+            return;
+        };
         let fallback = self.fallback.as_ref().map(|f| f.robot().clone());
         let queued = |r: &crate::Robot| r.queued() > 0;
         if queued(&robot) || fallback.as_ref().is_some_and(queued) {
@@ -378,5 +441,41 @@ impl Drop for Inner {
         }
         // A runtime may not be dropped, blocking, inside another one.
         runtime.shutdown_background();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The names of the `pub fn`s in the `impl RobotBuilder` blocks of `source`, and with
+    /// `forwarded`, of the methods `forward!` makes there (`fn name(…);`).
+    fn builder_methods(source: &str, forwarded: bool) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let mut inside = false;
+        for line in source.lines() {
+            if line.starts_with("impl RobotBuilder {") {
+                inside = true;
+            } else if line == "}" {
+                inside = false;
+            } else if inside {
+                let line = line.trim_start();
+                let name = line
+                    .strip_prefix("pub fn ")
+                    .or_else(|| line.strip_prefix("fn ").filter(|_| forwarded))
+                    .and_then(|rest| rest.split(['(', '<']).next());
+                names.extend(name.map(str::to_owned));
+            }
+        }
+        names
+    }
+
+    /// A setting added to the async builder and forgotten here fails this test.
+    #[test]
+    fn the_blocking_builder_has_every_setting_of_the_async_one() {
+        let async_one = builder_methods(include_str!("robot.rs"), false);
+        let blocking = builder_methods(include_str!("blocking.rs"), true);
+        assert!(async_one.contains("secret") && async_one.contains("build"));
+        assert_eq!(async_one, blocking);
     }
 }
