@@ -141,7 +141,7 @@ impl Payload {
 
     /// The mobile numbers this message mentions (`atMobiles`); none for the types DingTalk
     /// does not mention from. (On [`Text`] and [`Markdown`], `at_mobiles` is the builder
-    /// method that adds them.)
+    /// method that adds them: [`Text::at_mobiles`], [`Markdown::at_mobiles`].)
     pub fn at_mobiles(&self) -> &[String] {
         self.at().map_or(&[], At::mobiles)
     }

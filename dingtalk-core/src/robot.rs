@@ -221,9 +221,11 @@ impl Robot {
     /// [`Delivery`] for the receipt, or drop it. Waits only for room in the queue, if the
     /// queue is full and its policy is [`QueuePolicy::Wait`].
     ///
-    /// A robot whose queue is in Redis ([`RobotBuilder::redis`]) returns once the message is
-    /// in Redis. A try that fails is made again for up to 2 seconds, with the same `msgUuid`
-    /// (Redis queues a `msgUuid` once); then the error is
+    /// A robot whose queue is in Redis
+    #[cfg_attr(feature = "redis", doc = "([`RobotBuilder::redis`])")]
+    #[cfg_attr(not(feature = "redis"), doc = "(`RobotBuilder::redis`)")]
+    /// returns once the message is in Redis. A try that fails is made again for up to
+    /// 2 seconds, with the same `msgUuid` (Redis queues a `msgUuid` once); then the error is
     /// [`ErrorKind::StoreUnavailable`](crate::ErrorKind::StoreUnavailable), which says whether
     /// the message surely was not queued (Redis could not be reached, or refused it) or may
     /// have been (no answer came: it is then delivered all the same, so posting it again
@@ -286,11 +288,13 @@ impl Robot {
     /// ([`QueuePolicy::Digest`]) goes with the digest, which is sent by the latest deadline
     /// of the messages it merges (at any time, if one of them has none).
     ///
-    /// With the queue in Redis ([`RobotBuilder::redis`]), the deadline is kept with the
-    /// message, on Redis's clock: the process that delivers it checks it when it takes the
-    /// message, and before each attempt, and finishes a message past its deadline as
-    /// `Expired`, unsent. Nothing takes it out earlier: its sender hears once the
-    /// deliverer reaches it. (A process of an older version of this library delivering the
+    /// With the queue in Redis
+    #[cfg_attr(feature = "redis", doc = "([`RobotBuilder::redis`]),")]
+    #[cfg_attr(not(feature = "redis"), doc = "(`RobotBuilder::redis`),")]
+    /// the deadline is kept with the message, on Redis's clock: the process that delivers it
+    /// checks it when it takes the message, and before each attempt, and finishes a message
+    /// past its deadline as `Expired`, unsent. Nothing takes it out earlier: its sender hears
+    /// once the deliverer reaches it. (A process of an older version of this library delivering the
     /// same robot ignores the deadline.)
     pub async fn post_within<M: Message + ?Sized>(
         &self,
@@ -339,16 +343,23 @@ impl Robot {
     ///   [`flush`](Robot::flush)). An error ([`ErrorKind::Timeout`](crate::ErrorKind::Timeout))
     ///   says how many were left at the deadline; they are still delivered in the background
     ///   while the runtime runs.
-    /// - **The last clone, queue in Redis** ([`RobotBuilder::redis`]): this process's worker
-    ///   finishes the request it has in flight, if any (and writes its outcome), writes back
-    ///   the places in the limit it gave back, and gives the robot's lease up, so that another
-    ///   process of the fleet takes the queue over now rather than after
-    ///   [`redis_takeover_after`](RobotBuilder::redis_takeover_after). A step that was only
-    ///   waiting (for a place in the limit, a throttle or a retry) is cut short. Messages it
-    ///   read and had not sent stay in Redis, and the next holder sends them with their
-    ///   `msgUuid`s: nothing is lost, and nothing is posted twice. The backlog is not waited
-    ///   for: it is the fleet's. An error at the deadline says what was still under way (a
-    ///   request in flight: [`Timeout`](crate::ErrorKind::Timeout); Redis not answering:
+    /// - **The last clone, queue in Redis**
+    #[cfg_attr(feature = "redis", doc = "  ([`RobotBuilder::redis`]):")]
+    #[cfg_attr(not(feature = "redis"), doc = "  (`RobotBuilder::redis`):")]
+    ///   this process's worker finishes the request it has in flight, if any (and writes its
+    ///   outcome), writes back the places in the limit it gave back, and gives the robot's
+    ///   lease up, so that another process of the fleet takes the queue over now rather than
+    ///   after
+    #[cfg_attr(
+        feature = "redis",
+        doc = "  [`redis_takeover_after`](RobotBuilder::redis_takeover_after)."
+    )]
+    #[cfg_attr(not(feature = "redis"), doc = "  `redis_takeover_after`.")]
+    ///   A step that was only waiting (for a place in the limit, a throttle or a retry) is cut
+    ///   short. Messages it read and had not sent stay in Redis, and the next holder sends them
+    ///   with their `msgUuid`s: nothing is lost, and nothing is posted twice. The backlog is
+    ///   not waited for: it is the fleet's. An error at the deadline says what was still under
+    ///   way (a request in flight: [`Timeout`](crate::ErrorKind::Timeout); Redis not answering:
     ///   [`StoreUnavailable`](crate::ErrorKind::StoreUnavailable)); the lease then lapses by
     ///   itself.
     ///
