@@ -46,7 +46,8 @@ pub enum ErrorKind {
     InvalidMessage,
     /// The client's configuration is wrong: webhook, secret or keywords.
     InvalidConfig,
-    /// DingTalk did not answer in time, or a deadline passed (see `Robot::flush`).
+    /// DingTalk did not answer in time, or a deadline passed (see
+    /// [`Robot::flush`](crate::Robot::flush)).
     Timeout,
     /// DingTalk could not be reached, or the connection broke.
     Transport,
@@ -63,7 +64,12 @@ pub enum ErrorKind {
     /// tokio runtime shut down.
     Cancelled,
     /// The store that keeps the robot's shared queue and limits (Redis, with
-    /// `RobotBuilder::redis`) could not be reached or failed. The error says whether the
+    #[cfg_attr(
+        feature = "redis",
+        doc = "[`RobotBuilder::redis`](crate::RobotBuilder::redis))"
+    )]
+    #[cfg_attr(not(feature = "redis"), doc = "`RobotBuilder::redis`)")]
+    /// could not be reached or failed. The error says whether the
     /// message was not queued, or may have been (no answer came: it is then delivered, and
     /// sending it again may post it twice). Retryable: once the store is back, what it already
     /// holds is delivered.
@@ -88,14 +94,14 @@ pub enum ErrorKind {
 ///
 /// | category | kinds | what to do |
 /// |---|---|---|
-/// | `Config` | `InvalidConfig` | fix the configuration: webhook, secret, keywords, proxy, Redis URL or credentials |
-/// | `Message` | `InvalidMessage`, `PayloadTooLarge` | change the message |
-/// | `Security` | `KeywordMismatch`, `SignatureMismatch`, `TimestampExpired`, `IpNotAllowed` | fix the keywords, the secret, the clock or the IP allowlist |
-/// | `RateLimit` | `RateLimited`, `QueueFull` | wait ([`Error::retry_after`]) and send again |
-/// | `Robot` | `InvalidToken`, `RobotDisabled`, `RobotNotFound`, `GroupDissolved` | the robot is gone: a new robot (webhook) is needed |
-/// | `Delivery` | `Timeout`, `Transport`, `Server`, `Cancelled`, `Expired` | transient: send again later (see [`Error::was_sent`] first) |
-/// | `Refused` | `Api` | DingTalk refused it for a reason of its own: read its `errcode` |
-/// | `Store` | `StoreUnavailable` | the shared store (Redis) is out of reach: send again once it is back |
+/// | [`Config`](ErrorCategory::Config) | `InvalidConfig` | fix the configuration: webhook, secret, keywords, proxy, Redis URL or credentials |
+/// | [`Message`](ErrorCategory::Message) | `InvalidMessage`, `PayloadTooLarge` | change the message |
+/// | [`Security`](ErrorCategory::Security) | `KeywordMismatch`, `SignatureMismatch`, `TimestampExpired`, `IpNotAllowed` | fix the keywords, the secret, the clock or the IP allowlist |
+/// | [`RateLimit`](ErrorCategory::RateLimit) | `RateLimited`, `QueueFull` | wait ([`Error::retry_after`]) and send again |
+/// | [`Robot`](ErrorCategory::Robot) | `InvalidToken`, `RobotDisabled`, `RobotNotFound`, `GroupDissolved` | the robot is gone: a new robot (webhook) is needed |
+/// | [`Delivery`](ErrorCategory::Delivery) | `Timeout`, `Transport`, `Server`, `Cancelled`, `Expired` | transient: send again later (see [`Error::was_sent`] first) |
+/// | [`Refused`](ErrorCategory::Refused) | `Api` | DingTalk refused it for a reason of its own: read its `errcode` |
+/// | [`Store`](ErrorCategory::Store) | `StoreUnavailable` | the shared store (Redis) is out of reach: send again once it is back |
 ///
 /// ```
 /// # use dingtalk_core as dingtalk_bot;
@@ -513,7 +519,8 @@ impl Error {
     /// it is the same delivery retrying (its `msgUuid`, [`msg_uuid`](Error::msg_uuid), lets
     /// DingTalk drop a repeat).
     ///
-    /// An error that is about no message (at `build`, of `flush` or `close`) is `No`.
+    /// An error that is about no message (at [`build`](crate::RobotBuilder::build), of
+    /// [`flush`](crate::Robot::flush) or [`close`](crate::Robot::close)) is `No`.
     ///
     /// ```
     /// # use dingtalk_core as dingtalk_bot;
@@ -845,7 +852,8 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     /// Compact, and on one line with `{:?}`: the kind, DingTalk's `errcode` and `errmsg` where
     /// it answered, the message, then what is known of the delivery (`sent` unless nothing
-    /// was, the `msgUuid`, `retry_after`) and the causes. Never a secret, as `Display`.
+    /// was, the `msgUuid`, [`retry_after`](Error::retry_after)) and the causes. Never a
+    /// secret, as [`Display`](fmt::Display).
     ///
     /// ```
     /// # use dingtalk_core as dingtalk_bot;
