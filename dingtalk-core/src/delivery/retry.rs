@@ -8,11 +8,13 @@ use crate::error::{Error, ErrorKind};
 /// answers and DingTalk's `-1` (busy). Every retry of a message reuses its `msgUuid`, so a
 /// retry after a lost answer cannot post it twice.
 ///
-/// The wait before retry `n` is `initial_backoff × 2ⁿ⁻¹`, at most `max_backoff`, with jitter
-/// (a random time between half of it and all of it) so that many clients do not retry in step.
-/// Retries stop after `max_attempts` failed attempts, or when the next wait would end past
-/// `max_elapsed` of trying (time spent waiting for the rate limit or a throttle does not
-/// count).
+/// The wait before retry `n` is `initial_backoff × 2ⁿ⁻¹`
+/// ([`initial_backoff`](RetryPolicy::initial_backoff)), at most
+/// [`max_backoff`](RetryPolicy::max_backoff), with jitter (a random time between half of it and
+/// all of it) so that many clients do not retry in step. Retries stop after
+/// [`max_attempts`](RetryPolicy::max_attempts) failed attempts, or when the next wait would end
+/// past [`max_elapsed`](RetryPolicy::max_elapsed) of trying (time spent waiting for the rate
+/// limit or a throttle does not count).
 ///
 /// A signature refused as expired (`invalid timestamp`) is signed again and retried once, at
 /// once. A throttle answer is not a failure here: the robot holds, then sends the message.
