@@ -305,15 +305,16 @@
 //! | `at_mobiles = "…"`, `at_user_ids = "…"` | ids separated by commas (`"13800000000,13900000000"`) | mentions these people, always ([mentions](#mentions)); `text` and `markdown` only |
 //! | `at_all`, `at_all = true \| false` | nothing, or a `bool` | mentions everyone; `text` and `markdown` only |
 //! | `pc_slide = true \| false` | a `bool` | the message's links open inside DingTalk: in the desktop side panel with `true`, in its browser with `false` ([`pc_slide`](crate::Payload::pc_slide)); `link`, `action_card` and `feed_card` only |
+//! | `prefix = "…"` | a string, not empty | put before the first text a reader sees, where DingTalk's keyword check finds it: a text's content; the title of a `markdown`, `link` or `action_card`; a `feed_card`'s first entry; not twice ([`Payload::prefixed`](crate::Payload::prefixed), [below](#a-keyword-prefix)) |
 //! | `newlines = "preserve"` (or `"break"`, the default) | a string | keep single newlines in markdown as they are, instead of making them line breaks ([line breaks](#line-breaks)) |
 //! | `allow_unrendered_markdown` | no value | allow markdown DingTalk does not render (tables, rules, fenced code, strikethrough) in the templates |
 //! | `crate = "path::to::dingtalk_bot"` | a path | where generated code finds this crate, for crates that re-export it; on the type (the enum), not on a variant |
 //!
 //! On an enum, the kind, buttons, feed links and `transparent` go on each variant; the options
-//! (`at_all`, `at_mobiles`, `at_user_ids`, `pc_slide`, `newlines`, `allow_unrendered_markdown`) may
-//! go on the enum, and then apply to every variant. A variant's own `at_all`, `pc_slide` and
-//! `newlines` take the place of the enum's; its `at_mobiles` and `at_user_ids` are added to the
-//! enum's.
+//! (`at_all`, `at_mobiles`, `at_user_ids`, `pc_slide`, `prefix`, `newlines`,
+//! `allow_unrendered_markdown`) may go on the enum, and then apply to every variant. A variant's
+//! own `at_all`, `pc_slide`, `prefix` and `newlines` take the place of the enum's; its
+//! `at_mobiles` and `at_user_ids` are added to the enum's.
 //!
 //! ```rust
 //! use dingtalk_bot::Message;
@@ -333,6 +334,47 @@
 //!     r#"{"msgtype":"link","link":{"title":"Build 42","text":"finished","messageUrl":"dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fci.example.com%2Fbuilds%2F42&pc_slide=true"}}"#,
 //! );
 //! ```
+//!
+//! ## A keyword prefix
+//!
+//! A robot secured by keywords sends only messages that hold one. `prefix = "[ops] "` puts it
+//! where DingTalk looks, once, instead of in every template: before a text's content, the title
+//! of a markdown message, a link or an action card (their markdown is left as it is, so a
+//! heading stays a heading), or a feed card's first entry. A text that starts with the prefix
+//! already is left as it is. An enum's `prefix` applies to every variant; a variant's own takes
+//! its place. [`RobotBuilder::prefix_keyword`](crate::RobotBuilder::prefix_keyword) does the same
+//! to every message a robot sends; given the same prefix, the two put it there once.
+//!
+//! ```rust
+//! use dingtalk_bot::Message;
+//!
+//! #[derive(Message)]
+//! #[dingtalk(prefix = "[ops] ")]
+//! enum Ops {
+//!     #[dingtalk(text(content = "{host} is down"))]
+//!     Down { host: String },
+//!     #[dingtalk(markdown(title = "Deploy {service}", text = "**{service}** is live"))]
+//!     Deployed { service: String },
+//!     #[dingtalk(text(content = "deploy started"), prefix = "[deploy] ")]
+//!     Started,
+//! }
+//!
+//! assert_eq!(
+//!     Ops::Down { host: "db-1".into() }.to_payload().to_json(),
+//!     r#"{"msgtype":"text","text":{"content":"[ops] db-1 is down"}}"#,
+//! );
+//! assert_eq!(
+//!     Ops::Deployed { service: "billing".into() }.to_payload().to_json(),
+//!     r#"{"msgtype":"markdown","markdown":{"title":"[ops] Deploy billing","text":"**billing** is live"}}"#,
+//! );
+//! assert_eq!(
+//!     Ops::Started.to_payload().to_json(),
+//!     r#"{"msgtype":"text","text":{"content":"[deploy] deploy started"}}"#,
+//! );
+//! ```
+//!
+//! A `transparent` variant takes no `prefix`, and the enum's cannot apply to it: it is sent as
+//! the message its field holds, which gets one from its own type.
 //!
 //! `crate = "…"` for a crate that re-exports this one:
 //!
@@ -432,8 +474,8 @@
 //! `#[dingtalk(transparent)]` on a variant with exactly one field, named or not, sends the
 //! message that field holds: its type implements [`Message`](crate::Message), by a derive of its
 //! own or by hand ([`Payload`](crate::Payload), `Box<dyn Message>`, …). The variant takes no
-//! layout and no options; the enum's `at_all`, `at_mobiles`, `at_user_ids` and `pc_slide` cannot
-//! apply to it (they are refused), while `newlines` and `allow_unrendered_markdown` concern only
+//! layout and no options; the enum's `at_all`, `at_mobiles`, `at_user_ids`, `pc_slide` and
+//! `prefix` cannot apply to it (they are refused), while `newlines` and `allow_unrendered_markdown` concern only
 //! the enum's own templates. A struct with one field can be `transparent` too.
 //!
 //! ```rust
@@ -723,7 +765,8 @@
 //!
 //! **Attributes**
 //! - unknown keys (with the keys the place takes), keys given twice, values of the wrong type
-//!   (`orientation`, `hide_avatar`, `newlines`, `pc_slide`, `at_all`, `crate`);
+//!   (`orientation`, `hide_avatar`, `newlines`, `pc_slide`, `at_all`, `prefix`, `crate`); an
+//!   empty `prefix`, or one of white space alone;
 //! - no layout, or two; a kind that misses a part (`markdown` needs `title` and `text` or `path`);
 //!   both `text` and `path`; an empty part where DingTalk needs text;
 //! - a layout, buttons, feed links or `transparent` on an enum rather than its variants; `crate`
@@ -736,7 +779,7 @@
 //!   `feed_card`); a static list with an empty id or an id with white space;
 //! - `pc_slide` on a kind without links (`text`, `markdown`);
 //! - a `transparent` variant with a layout, options or field flags, or without exactly one field;
-//!   the enum's mentions or `pc_slide` beside a `transparent` variant.
+//!   the enum's mentions, `pc_slide` or `prefix` beside a `transparent` variant.
 //!
 //! **Templates**
 //! - placeholders and sections that name no field (with the field meant, when one is close);

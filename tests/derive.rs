@@ -849,6 +849,129 @@ fn an_enums_static_mentions_apply_to_each_variant() {
     );
 }
 
+#[derive(Message)]
+#[dingtalk(text(content = "disk full on {host}"), prefix = "[ops] ")]
+struct PrefixedText {
+    host: &'static str,
+}
+
+#[derive(Message)]
+#[dingtalk(
+    markdown(title = "Deploy {service}", text = "### {service} is live"),
+    prefix = "[ops] ",
+    at_all
+)]
+struct PrefixedMarkdown {
+    service: &'static str,
+}
+
+#[derive(Message)]
+#[dingtalk(
+    link(
+        title = "Build {n}",
+        text = "failed",
+        message_url = "https://ci.example.com/{n}"
+    ),
+    prefix = "[ops] ",
+    pc_slide = true
+)]
+struct PrefixedLink {
+    n: u32,
+}
+
+#[derive(Message)]
+#[dingtalk(
+    action_card(title = "Leave: {who}", text = "**{who}** asks"),
+    prefix = "[ops] "
+)]
+#[dingtalk(button(title = "Approve", url = "https://hr.example.com/ok"))]
+struct PrefixedCard {
+    who: &'static str,
+}
+
+#[derive(Message)]
+#[dingtalk(feed_card, prefix = "[ops] ")]
+#[dingtalk(feed_link(each = "titles as t", title = "{t}", message_url = "https://e.com/{t}"))]
+struct PrefixedFeed {
+    titles: Vec<&'static str>,
+}
+
+#[test]
+fn a_prefix_goes_where_dingtalk_looks_for_keywords() {
+    assert_eq!(
+        json_of(&PrefixedText { host: "db-1" }),
+        json!({"msgtype": "text", "text": {"content": "[ops] disk full on db-1"}})
+    );
+    assert_eq!(
+        json_of(&PrefixedMarkdown { service: "billing" }),
+        json!({
+            "msgtype": "markdown",
+            "markdown": {"title": "[ops] Deploy billing", "text": "### billing is live"},
+            "at": {"isAtAll": true}
+        })
+    );
+    assert_eq!(
+        json_of(&PrefixedLink { n: 7 }),
+        json!({"msgtype": "link", "link": {
+            "title": "[ops] Build 7",
+            "text": "failed",
+            "messageUrl": "dingtalk://dingtalkclient/page/link?url=https%3A%2F%2Fci.example.com%2F7&pc_slide=true"
+        }})
+    );
+    assert_eq!(
+        json_of(&PrefixedCard { who: "ann" }),
+        json!({"msgtype": "actionCard", "actionCard": {
+            "title": "[ops] Leave: ann",
+            "text": "**ann** asks",
+            "btnOrientation": "0",
+            "hideAvatar": "0",
+            "singleTitle": "Approve",
+            "singleURL": "https://hr.example.com/ok"
+        }})
+    );
+    assert_eq!(
+        json_of(&PrefixedFeed {
+            titles: vec!["a", "b"]
+        }),
+        json!({"msgtype": "feedCard", "feedCard": {"links": [
+            {"title": "[ops] a", "messageURL": "https://e.com/a", "picURL": ""},
+            {"title": "b", "messageURL": "https://e.com/b", "picURL": ""}
+        ]}})
+    );
+    // A feed card without entries has nowhere to put it, and is sent as it is (and refused).
+    assert_eq!(
+        json_of(&PrefixedFeed { titles: vec![] }),
+        json!({"msgtype": "feedCard", "feedCard": {"links": []}})
+    );
+}
+
+#[derive(Message)]
+#[dingtalk(prefix = "[ops] ")]
+enum Ops {
+    #[dingtalk(text(content = "{host} is down"))]
+    Down { host: &'static str },
+    #[dingtalk(markdown(title = "Deploy", text = "done"), prefix = "[deploy] ")]
+    Deploy,
+    #[dingtalk(text(content = "[ops] already prefixed"))]
+    Written,
+}
+
+#[test]
+fn an_enums_prefix_applies_to_each_variant_unless_it_has_its_own() {
+    assert_eq!(
+        json_of(&Ops::Down { host: "db-1" }),
+        json!({"msgtype": "text", "text": {"content": "[ops] db-1 is down"}})
+    );
+    assert_eq!(
+        json_of(&Ops::Deploy),
+        json!({"msgtype": "markdown", "markdown": {"title": "[deploy] Deploy", "text": "done"}})
+    );
+    assert_eq!(
+        json_of(&Ops::Written),
+        json!({"msgtype": "text", "text": {"content": "[ops] already prefixed"}})
+    );
+}
+
 /// Generated code sets off no lint a crate may turn on: every lint that applies to code in
 /// bodies is denied here, rustc's allowed-by-default ones and clippy's pedantic and nursery
 /// groups (checked by `cargo clippy --all-targets -- -D warnings`). Deprecated types and fields
@@ -910,6 +1033,7 @@ mod lints {
     pub enum Kinds {
         #[dingtalk(action_card(title = "t", text = "x", orientation = "horizontal"))]
         #[dingtalk(button(title = "{label}", url = "{base}/a/{id}"), pc_slide = false)]
+        #[dingtalk(prefix = "[ops] ")]
         Card {
             label: String,
             base: String,
@@ -917,12 +1041,15 @@ mod lints {
             #[dingtalk(buttons)]
             more: Vec<Button>,
         },
-        #[dingtalk(link(
-            title = "t",
-            text = "x",
-            message_url = "https://a/{n}",
-            pic_url = "{pic}"
-        ))]
+        #[dingtalk(
+            link(
+                title = "t",
+                text = "x",
+                message_url = "https://a/{n}",
+                pic_url = "{pic}"
+            ),
+            prefix = "[ops] "
+        )]
         Link { n: u64, pic: String },
         #[dingtalk(text(content = "plain"), at_all)]
         Unit,

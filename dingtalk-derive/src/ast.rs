@@ -75,6 +75,8 @@ pub(crate) struct Options {
     pub(crate) allow_unrendered_markdown: bool,
     pub(crate) newlines: Newlines,
     pub(crate) pc_slide: Option<bool>,
+    /// `prefix = "…"`: the variant's own, else the enum's.
+    pub(crate) prefix: Option<String>,
 }
 
 /// A static option, with where it was written.
@@ -396,14 +398,18 @@ fn enum_options(cx: &Ctxt, outer: &LayoutAttrs, transparent: &[String]) {
     for (key, at) in &outer.options {
         if matches!(
             key.as_str(),
-            "at_all" | "at_mobiles" | "at_user_ids" | "pc_slide"
+            "at_all" | "at_mobiles" | "at_user_ids" | "pc_slide" | "prefix"
         ) {
+            let held = match key.as_str() {
+                "prefix" => ", or on the message types the `transparent` ones hold",
+                _ => "",
+            };
             cx.error_at(
                 *at,
                 format!(
                     "`{key}` on the enum cannot apply to {them}, which {are} `transparent`: sent \
                      as the message their field holds; put `{key}` on the variants that have \
-                     layouts"
+                     layouts{held}"
                 ),
             );
         }
@@ -432,6 +438,11 @@ fn options(own: &LayoutAttrs, outer: Option<&LayoutAttrs>) -> Options {
             .or(outer.and_then(|o| o.newlines))
             .unwrap_or_default(),
         pc_slide: own.pc_slide.or(outer.and_then(|o| o.pc_slide)),
+        prefix: own
+            .prefix
+            .as_ref()
+            .or(outer.and_then(|o| o.prefix.as_ref()))
+            .map(|p| p.value.clone()),
     }
 }
 
@@ -460,9 +471,13 @@ fn transparent<'a>(
         );
     }
     for (key, at) in &own.options {
+        let held = match key.as_str() {
+            "prefix" => "; put `prefix` on the field's type",
+            _ => "",
+        };
         error(
             *at,
-            format!("`{key}` does not apply to {what}, which is `transparent`: it {sent_as}"),
+            format!("`{key}` does not apply to {what}, which is `transparent`: it {sent_as}{held}"),
         );
     }
     let all: Vec<&syn::Field> = fields.iter().collect();

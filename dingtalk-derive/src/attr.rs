@@ -63,6 +63,8 @@ pub(crate) struct LayoutAttrs {
     pub(crate) krate: Option<syn::Path>,
     pub(crate) newlines: Option<Newlines>,
     pub(crate) pc_slide: Option<bool>,
+    /// `prefix = "…"`: the robot's keyword, put where DingTalk looks for it.
+    pub(crate) prefix: Option<Written<String>>,
     /// Every key written but the kinds, `transparent` and `crate`, with where: what a
     /// transparent variant refuses.
     pub(crate) options: Vec<(String, Span)>,
@@ -234,6 +236,25 @@ pub(crate) fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                         set_once(cx, &meta, &mut out.pc_slide, b.value);
                     }
                 }
+                // #[dingtalk(prefix = "[ops] ")]
+                "prefix" => {
+                    if let Some(lit) = string(cx, &meta) {
+                        let value = lit.value();
+                        if value.trim().is_empty() {
+                            cx.error(
+                                &meta.path,
+                                format!(
+                                    "`prefix = \"{}\"` holds no keyword: give the text DingTalk \
+                                     looks for, as in `prefix = \"[ops] \"`, or leave `prefix` out",
+                                    value.escape_default()
+                                ),
+                            );
+                        } else {
+                            let span = meta.path.span();
+                            set_once(cx, &meta, &mut out.prefix, Written { span, value });
+                        }
+                    }
+                }
                 _ => {
                     let kinds = KindName::ALL.map(|k| k.as_str());
                     let keys = kinds.iter().chain(&[
@@ -245,6 +266,7 @@ pub(crate) fn layout(cx: &Ctxt, attrs: &[Attribute]) -> LayoutAttrs {
                         "at_user_ids",
                         "newlines",
                         "pc_slide",
+                        "prefix",
                         "allow_unrendered_markdown",
                         "crate",
                     ]);

@@ -381,9 +381,12 @@ fn layout_arm(
             }
         }
     };
-    let build = match v.options.pc_slide {
-        Some(on) => quote!(__dt::Payload::from(#message).pc_slide(#on)),
-        None => quote!(#message.into()),
+    let slide = v.options.pc_slide.map(|on| quote!(.pc_slide(#on)));
+    // Last, so that it goes before the text as rendered: `Payload::prefixed`.
+    let prefix = v.options.prefix.as_ref().map(|p| quote!(.prefixed(#p)));
+    let build = match (&slide, &prefix) {
+        (None, None) => quote!(#message.into()),
+        _ => quote!(__dt::Payload::from(#message) #slide #prefix),
     };
     (bindings, build)
 }

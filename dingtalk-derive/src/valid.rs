@@ -36,7 +36,7 @@ fn variant(cx: &Ctxt, header: &Header<'_>, v: &Variant<'_, Draft>) {
     if let Ok(layout) = &draft.layout {
         rules(cx, v, layout);
         // Every template is checked, so that a mistake in one hides none in another.
-        let mut literal = 0;
+        let mut literal = v.options.prefix.as_ref().map_or(0, String::len);
         for part in layout.kind.parts() {
             if let Ok(tpl) = part.template {
                 literal += template::literal_len(&tpl.nodes);
