@@ -255,6 +255,18 @@ async fn a_proxy_that_wants_credentials_is_a_configuration_error() {
     assert_eq!(e.kind(), ErrorKind::InvalidConfig);
     assert_hidden(&e, "wr0ng");
     assert_eq!(proxy.heads().len(), 2);
+
+    // The same answer to the CONNECT of an https webhook.
+    let robot = quick(Robot::builder(
+        "https://dingtalk.invalid/robot/send?access_token=t",
+    ))
+    .proxy(&proxy.url)
+    .build()
+    .unwrap();
+    let e = robot.send(&Payload::text("x")).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e:?}");
+    assert!(e.to_string().contains("HTTP 407"), "{e}");
+    assert!(proxy.heads()[2].starts_with("CONNECT dingtalk.invalid:443 "));
     assert_not_logged();
 }
 

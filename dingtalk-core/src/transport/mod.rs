@@ -108,10 +108,7 @@ impl Transport {
         let status = response.status();
         if status == StatusCode::PROXY_AUTHENTICATION_REQUIRED {
             // A proxy's answer, never DingTalk's: no retry mends it.
-            return Err(Error::invalid_config(
-                "the proxy asks for credentials (HTTP 407): give them in its URL, \
-                 http://user:password@host:port",
-            ));
+            return Err(proxy_auth_required());
         }
         let body = response.bytes().await.map_err(|e| self.error(e))?;
         Ok(Answer {
@@ -126,10 +123,33 @@ impl Transport {
     fn error(&self, e: reqwest::Error) -> Error {
         if e.is_timeout() {
             Error::timeout(self.timeout)
+        } else if refused_tunnel(&e) {
+            proxy_auth_required()
         } else {
             Error::transport(e)
         }
     }
+}
+
+/// A proxy's HTTP 407, to a request or to the `CONNECT` of an https webhook.
+fn proxy_auth_required() -> Error {
+    Error::invalid_config(
+        "the proxy asks for credentials (HTTP 407): give them in its URL, \
+         http://user:password@host:port",
+    )
+}
+
+/// Whether a proxy answered 407 to the `CONNECT` of an https request. hyper-util's error
+/// type for it is private: its message is all there is to go by (tested).
+fn refused_tunnel(e: &reqwest::Error) -> bool {
+    let mut source: Option<&dyn std::error::Error> = Some(e);
+    while let Some(s) = source {
+        if s.to_string().contains("proxy authorization required") {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 /// reqwest's `Debug` of a client shows its proxies' URLs, credentials and all: not shown.
