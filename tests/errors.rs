@@ -3,7 +3,10 @@
 //! receipt's, how long a rate-limited send should wait, causes in the delivery log, and
 //! deadlines (`send_within`, `post_within`) taking messages out of the queue unsent.
 
-use std::sync::{Arc, Mutex, OnceLock};
+#[path = "support/logs.rs"]
+mod logs;
+
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use dingtalk_bot::{
@@ -11,38 +14,9 @@ use dingtalk_bot::{
 };
 use dingtalk_sandbox::{Fault, Sandbox};
 
-/// Everything the library logs in this test binary, for the log-line tests.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::DEBUG)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .init();
-        captured
-    })
-}
-
 /// The lines logged so far that mention `needle`.
 fn logged_lines(needle: &str) -> Vec<String> {
-    let text = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+    let text = logs::logged();
     text.lines()
         .filter(|l| l.contains(needle))
         .map(str::to_owned)
@@ -234,7 +208,7 @@ async fn rate_limited_says_how_long_to_wait() {
 
 #[tokio::test]
 async fn the_delivery_log_names_the_cause_and_whether_it_was_sent() {
-    logs();
+    logs::capture();
     let robot = Robot::builder("http://127.0.0.1:1/robot/send?access_token=t0ken")
         .name("cause-test")
         .no_rate_limit()

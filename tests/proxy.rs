@@ -4,8 +4,10 @@
 //! record (reqwest's and hyper's) of this test binary is captured, and searched for the
 //! proxies' credentials.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+#[path = "support/logs.rs"]
+mod logs;
+
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use dingtalk_bot::{Error, ErrorKind, Payload, RetryPolicy, Robot};
@@ -16,38 +18,9 @@ use tokio::net::{TcpListener, TcpStream};
 /// `ops:p@ss` in a `Proxy-Authorization: Basic` header.
 const BASIC_OPS: &str = "b3BzOnBAc3M=";
 
-/// What the tests log, at TRACE level.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .init();
-        captured
-    })
-}
-
 /// Fails if anything logged so far shows a password of these tests' proxies.
 fn assert_not_logged() {
-    let logged = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+    let logged = logs::logged();
     assert!(logged.contains("proxy"), "the log is captured: {logged}");
     for secret in ["hunter2", "p%40ss", "p@ss", BASIC_OPS, "wr0ng"] {
         assert!(
@@ -185,7 +158,7 @@ async fn socks5(mut client: TcpStream, seen: Arc<Mutex<Vec<String>>>) -> std::io
 }
 
 fn quick(builder: dingtalk_bot::RobotBuilder) -> dingtalk_bot::RobotBuilder {
-    logs();
+    logs::capture();
     builder
         .retry(RetryPolicy::none())
         .timeout(Duration::from_secs(5))

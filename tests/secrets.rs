@@ -4,8 +4,9 @@
 //! Every `tracing` event of this test binary, and every `log` record (reqwest's and hyper's
 //! among them), is captured at TRACE level into one buffer that each test searches.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+#[path = "support/logs.rs"]
+mod logs;
+
 use std::time::Duration;
 
 use dingtalk_bot::{Error, Payload, RetryPolicy, Robot};
@@ -14,34 +15,6 @@ use dingtalk_sandbox::{Fault, Sandbox};
 const TOKEN: &str = "tokenAAAA1111secret";
 const SECRET: &str = "SECbbbb2222secret";
 const WRONG_SECRET: &str = "SECwrongwrong";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        tracing_subscriber::fmt()
-            .with_max_level(tracing::Level::TRACE)
-            .with_ansi(false)
-            .with_writer(move || writer.clone())
-            .init();
-        captured
-    })
-}
 
 /// Fails the test if `text` shows the token, the secret, or a signature.
 fn assert_clean(what: &str, text: &str) {
@@ -59,12 +32,12 @@ fn assert_error_clean(e: &Error) {
         assert_clean("a source", &format!("{s} {s:?}"));
         source = s.source();
     }
-    let logged = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+    let logged = logs::logged();
     assert_clean("the log", &logged);
 }
 
 async fn sandbox() -> Sandbox {
-    logs();
+    logs::capture();
     Sandbox::builder()
         .access_token(TOKEN)
         .secret(SECRET)
@@ -91,7 +64,7 @@ async fn not_in_success_logs_or_debug_output() {
     robot.send(&Payload::text("deploy ok")).await.unwrap();
     assert_clean("Robot's Debug", &format!("{robot:?}"));
     assert_clean("the webhook", &robot.webhook().to_string());
-    let logged = String::from_utf8_lossy(&logs().0.lock().unwrap()).into_owned();
+    let logged = logs::logged();
     assert!(
         logged.contains("delivered"),
         "the send was logged:\n{logged}"
@@ -147,7 +120,7 @@ async fn not_in_errors_found_before_sending() {
 
 #[tokio::test]
 async fn not_in_transport_errors() {
-    logs();
+    logs::capture();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
@@ -161,7 +134,7 @@ async fn not_in_transport_errors() {
 
 #[test]
 fn not_in_configuration_errors() {
-    logs();
+    logs::capture();
     for (webhook, secret) in [
         (
             format!("http://example.com/robot/send?access_token={TOKEN}"),
