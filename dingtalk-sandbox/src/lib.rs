@@ -19,7 +19,8 @@
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::time::Duration;
 //!
-//! use dingtalk_core::Payload;
+//! # use dingtalk_core as dingtalk_bot;
+//! use dingtalk_bot::Payload;
 //!
 //! let sandbox = dingtalk_sandbox::Sandbox::builder()
 //!     .secret("SECsandbox")
@@ -170,7 +171,8 @@ impl Sandbox {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use dingtalk_core::Payload;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Payload;
     /// use dingtalk_sandbox::Sandbox;
     ///
     /// let sandbox = Sandbox::builder().secret("SECtest").keywords(["deploy"]).start().await?;

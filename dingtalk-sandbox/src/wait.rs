@@ -33,7 +33,8 @@ impl Sandbox {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use std::time::Duration;
     ///
-    /// use dingtalk_core::Payload;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Payload;
     /// use dingtalk_sandbox::Sandbox;
     ///
     /// let sandbox = Sandbox::builder().start().await?;
@@ -104,7 +105,8 @@ impl Sandbox {
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use dingtalk_core::Payload;
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use dingtalk_bot::Payload;
     /// use dingtalk_sandbox::Sandbox;
     ///
     /// let sandbox = Sandbox::builder().start().await?;
