@@ -200,6 +200,7 @@ impl<D: Destination> Worker<D> {
 
     /// Who hears of a message that finally failed, to be told away from the delivering
     /// task ([`Listeners::tell`]); `None` when nobody listens.
+    #[cfg(feature = "redis")]
     pub fn listeners(&self) -> Option<Listeners> {
         if self.policy.on_failure.is_none() && self.policy.fallback.is_none() {
             return None;
@@ -430,12 +431,14 @@ pub(crate) fn latest(deadlines: impl Iterator<Item = Option<Instant>>) -> Option
 
 /// Who hears of a robot's messages that finally failed, owned: for a worker that tells them
 /// on a thread of its own, so that a slow hook does not hold up the runtime it delivers on.
+#[cfg(feature = "redis")]
 pub(crate) struct Listeners {
     robot: String,
     hook: Option<FailureHook>,
     fallback: Option<Arc<dyn Fallback>>,
 }
 
+#[cfg(feature = "redis")]
 impl Listeners {
     /// Tells the failure hook and the fallback that `payload` finally failed with `error`,
     /// as [`Worker::notify_failure`] does.
