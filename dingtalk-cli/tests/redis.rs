@@ -10,12 +10,16 @@
 #[path = "../../tests/support/redis_server.rs"]
 mod redis_server;
 
+#[path = "support/processes.rs"]
+mod processes;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant, SystemTime};
 
 use dingtalk_sandbox::Sandbox;
+use processes::{run_all, stderr, stdout};
 use redis_server::RedisServer;
 
 const BIN: &str = env!("CARGO_BIN_EXE_dingtalk");
@@ -52,37 +56,10 @@ fn clean(mut command: Command, home: &Path, state: &str, webhook: &str) -> Comma
     command
 }
 
-/// Runs `commands` side by side, off the runtime that serves the sandbox, and waits for all.
-async fn run_all(commands: Vec<Command>) -> Vec<Output> {
-    tokio::task::spawn_blocking(move || {
-        let children: Vec<_> = commands
-            .into_iter()
-            .map(|mut c| {
-                c.stdout(Stdio::piped()).stderr(Stdio::piped());
-                c.spawn().unwrap()
-            })
-            .collect();
-        children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect()
-    })
-    .await
-    .unwrap()
-}
-
 async fn dingtalk(home: &Path, webhook: &str, env: &[(&str, &str)], args: &[&str]) -> Output {
     let mut command = clean(Command::new(BIN), home, "state", webhook);
     command.envs(env.iter().copied()).args(args);
     run_all(vec![command]).await.pop().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 /// Neither output shows the password.

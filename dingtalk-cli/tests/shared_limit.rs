@@ -3,11 +3,15 @@
 //! limit is scaled down from 20 a minute so that the tests take seconds. Each test has a state
 //! directory of its own.
 
+#[path = "support/processes.rs"]
+mod processes;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use dingtalk_sandbox::Sandbox;
+use processes::{run_all, stderr};
 
 const BIN: &str = env!("CARGO_BIN_EXE_dingtalk");
 
@@ -58,33 +62,10 @@ exit $failed"#
     command
 }
 
-/// Runs `commands` side by side, off the runtime that serves the sandbox, and waits for all.
-async fn run_all(commands: Vec<Command>) -> Vec<Output> {
-    tokio::task::spawn_blocking(move || {
-        let children: Vec<_> = commands
-            .into_iter()
-            .map(|mut c| {
-                c.stdout(Stdio::piped()).stderr(Stdio::piped());
-                c.spawn().unwrap()
-            })
-            .collect();
-        children
-            .into_iter()
-            .map(|c| c.wait_with_output().unwrap())
-            .collect()
-    })
-    .await
-    .unwrap()
-}
-
 async fn dingtalk(home: &Path, webhook: &str, rate: &str, args: &[&str]) -> Output {
     let mut command = clean(Command::new(BIN), home, webhook, rate);
     command.args(args);
     run_all(vec![command]).await.pop().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// DingTalk never throttled the robot: no answer said so, and it does not now.
