@@ -439,6 +439,19 @@ async fn a_spread_sends_past_one_robots_limit() {
     assert_eq!((a.received().len(), b.received().len()), (3, 3));
     assert_eq!(throttles(&a) + throttles(&b), 0);
     spread.flush(Duration::from_secs(1)).await.unwrap();
+
+    // Every place of both robots is taken: a message that must go within 50 ms does not go.
+    let e = spread
+        .send_within(&Payload::text("too late"), Duration::from_millis(50))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Expired);
+    let late = spread
+        .post_within(&Payload::text("too late too"), Duration::from_millis(50))
+        .await
+        .unwrap();
+    assert_eq!(late.await.unwrap_err().kind(), ErrorKind::Expired);
+    assert_eq!((a.received().len(), b.received().len()), (3, 3));
 }
 
 #[tokio::test]

@@ -85,6 +85,26 @@ impl Spread {
         self.pick().post(message).await
     }
 
+    /// Sends a message through the robot that can send it soonest, by `within` from now or
+    /// not at all; see [`Robot::send_within`].
+    pub async fn send_within<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        within: Duration,
+    ) -> Result<Receipt, Error> {
+        self.pick().send_within(message, within).await
+    }
+
+    /// Queues a message on the robot that can send it soonest, to be sent by `within` from
+    /// now or not at all; see [`Robot::post_within`].
+    pub async fn post_within<M: Message + ?Sized>(
+        &self,
+        message: &M,
+        within: Duration,
+    ) -> Result<Delivery, Error> {
+        self.pick().post_within(message, within).await
+    }
+
     /// Waits until every robot's queue is empty, for at most `deadline` in all.
     pub async fn flush(&self, deadline: Duration) -> Result<(), Error> {
         let until = tokio::time::Instant::now() + deadline;
