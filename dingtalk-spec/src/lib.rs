@@ -7,9 +7,10 @@
 //! command line use it when they run. It has no dependencies, so that the derive pays nothing
 //! for it.
 //!
-//! The facts come from the project's specification of DingTalk's behaviour
-//! (`shared/dingtalk-api.md`). Where the public record leaves a fact open, the choice made is
-//! marked **Chosen:** with its reason; change it here and every side follows.
+//! The facts come from the project's specifications of DingTalk's behaviour
+//! (`shared/dingtalk-api.md`; for the OpenAPI of app robots, [`openapi`],
+//! `shared/dingtalk-app-robots.md`). Where the public record leaves a fact open, the choice
+//! made is marked **Chosen:** with its reason; change it here and every side follows.
 //!
 //! ```
 //! # mod dingtalk_bot { pub use dingtalk_spec as spec; }
@@ -28,6 +29,7 @@ pub mod errmsg;
 mod fields;
 pub mod markdown;
 mod msgtype;
+pub mod openapi;
 pub mod url;
 
 use std::time::Duration;
