@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime};
 use dingtalk_core::Payload;
 use tokio::sync::{broadcast, watch};
 
+use crate::openapi::{self, AppMessage};
 use crate::rules::{RateLimiter, RobotSettings};
 
 /// A message the sandbox accepted.
@@ -97,7 +98,7 @@ pub struct Exchange {
     pub status: Option<u16>,
     /// The `errcode` answered, for robot requests.
     pub errcode: Option<i64>,
-    /// The `errmsg` answered, for robot requests.
+    /// The `errmsg` answered, for robot requests; the `message`, for OpenAPI refusals.
     pub errmsg: Option<String>,
     /// The accepted message, when there is one.
     pub payload: Option<Payload>,
@@ -105,6 +106,8 @@ pub struct Exchange {
     pub fault: Option<Fault>,
     /// Whether the message's `msgUuid` had been delivered already: acknowledged, not posted.
     pub duplicate: bool,
+    /// The `code` answered, for OpenAPI requests refused.
+    pub code: Option<String>,
 }
 
 impl Exchange {
@@ -133,6 +136,9 @@ impl std::fmt::Display for Exchange {
         if let Some(payload) = &self.payload {
             write!(f, " msgtype={}", payload.msgtype())?;
         }
+        if let Some(code) = &self.code {
+            write!(f, " code={code}")?;
+        }
         if self.duplicate {
             f.write_str(" (duplicate msgUuid: not posted again)")?;
         }
@@ -147,6 +153,7 @@ impl std::fmt::Display for Exchange {
 /// the stream of answers.
 pub(crate) struct Endpoint {
     pub(crate) robot: RobotSettings,
+    pub(crate) openapi: openapi::Settings,
     pub(crate) state: Mutex<State>,
     pub(crate) connections: AtomicUsize,
     pub(crate) events: broadcast::Sender<Exchange>,
@@ -169,6 +176,9 @@ pub(crate) struct State {
     /// The latest robot requests refused since the messages were last cleared, to say why a
     /// wait came to nothing.
     pub(crate) refusals: History<Exchange>,
+    pub(crate) openapi: openapi::State,
+    /// The messages accepted through the OpenAPI.
+    pub(crate) app_messages: History<AppMessage>,
 }
 
 /// How many refused requests a sandbox keeps to explain a wait that timed out.
@@ -256,6 +266,7 @@ impl State {
     pub(crate) fn clear_received(&mut self) {
         self.received.items.clear();
         self.refusals.items.clear();
+        self.app_messages.items.clear();
     }
 
     /// The fault to play on the next robot request: the next one set up, else one by chance.

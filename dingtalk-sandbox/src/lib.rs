@@ -35,6 +35,11 @@
 //! # Ok(()) }
 //! ```
 //!
+//! Given an [app](SandboxBuilder::app), it also plays the app robot's OpenAPI at its base URL:
+//! the access token (`POST /v1.0/oauth2/accessToken`) and the two send endpoints,
+//! `oToMessages/batchSend` and `groupMessages/send`, with DingTalk's checks and answers
+//! ([`openapi`] lists them); what they accepted is in [`Sandbox::app_messages`].
+//!
 //! The same endpoint runs as a program for clients in any language:
 //! `cargo run -p dingtalk-sandbox -- --token T --secret SEC… --keyword K`. It also answers
 //! `GET /_sandbox/messages` with the accepted messages as a JSON array (and `DELETE` clears
@@ -45,6 +50,7 @@
 #![deny(missing_docs)]
 
 mod endpoint;
+pub mod openapi;
 mod rules;
 mod server;
 mod wait;
@@ -61,6 +67,7 @@ use tokio::task::JoinHandle;
 
 use crate::endpoint::{Chaos, Endpoint, History, REFUSALS_KEPT, SeenUuids, State};
 pub use crate::endpoint::{Exchange, Fault, Received};
+pub use crate::openapi::AppMessage;
 pub use crate::wait::WaitError;
 
 /// The access_token a sandbox answers to unless given another.
@@ -94,6 +101,7 @@ pub struct Sandbox {
 pub struct SandboxBuilder {
     addr: SocketAddr,
     robot: rules::RobotSettings,
+    openapi: openapi::Settings,
     history: usize,
     rate_max: u32,
     rate_window: Duration,
@@ -116,6 +124,7 @@ impl Sandbox {
                 clock_offset_ms: 0,
                 wording: spec::Wording::Classic,
             },
+            openapi: openapi::Settings::default(),
             rate_max: spec::RATE_LIMIT_MAX,
             rate_window: spec::RATE_LIMIT_WINDOW,
             penalty: spec::THROTTLE_PENALTY,
@@ -160,6 +169,13 @@ impl Sandbox {
     /// Messages not yet taken by [`next_received`](Sandbox::next_received) are skipped.
     pub fn clear_received(&self) {
         self.endpoint.state().clear_received();
+    }
+
+    /// The messages accepted through the OpenAPI's send endpoints (the latest
+    /// [`history`](SandboxBuilder::history) of them), in order of arrival. Cleared with
+    /// [`clear_received`](Sandbox::clear_received).
+    pub fn app_messages(&self) -> Vec<AppMessage> {
+        self.endpoint.state().app_messages.to_vec()
     }
 
     /// A [`RobotBuilder`] for this sandbox's robot: its webhook URL, secret and keywords, and
@@ -351,6 +367,61 @@ impl SandboxBuilder {
         self
     }
 
+    /// Plays an app robot on the OpenAPI at [`base_url`](Sandbox::base_url): the app's
+    /// credentials (`clientId`/AppKey, `clientSecret`/AppSecret) get access tokens from
+    /// `POST /v1.0/oauth2/accessToken`, with which `robot_code` sends through
+    /// `oToMessages/batchSend` and `groupMessages/send`. Call again for several apps.
+    pub fn app(
+        mut self,
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        robot_code: impl Into<String>,
+    ) -> Self {
+        self.openapi.apps.push(openapi::App {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            robot_code: robot_code.into(),
+        });
+        self
+    }
+
+    /// How long an access token lives ([`openapi::TOKEN_LIFETIME`], 2 hours, unless set).
+    pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.openapi.token_lifetime = lifetime;
+        self
+    }
+
+    /// A user of the organization (a userId, `senderStaffId`) that `batchSend` reaches; others
+    /// are answered in `invalidStaffIdList`. With no user given, every userId is known.
+    pub fn user(mut self, user_id: impl Into<String>) -> Self {
+        self.openapi.users.insert(user_id.into());
+        self
+    }
+
+    /// A group (its `openConversationId`) the robot is in; `groupMessages/send` to another is
+    /// refused with `invalid.openConversationId`. With no group given, every group is known.
+    pub fn group(mut self, open_conversation_id: impl Into<String>) -> Self {
+        self.openapi.groups.insert(open_conversation_id.into());
+        self
+    }
+
+    /// At most `max` calls by one app to one OpenAPI send endpoint in any `window`
+    /// ([`openapi::QPS_MAX`] a second unless set); past it the call is refused with
+    /// `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`.
+    pub fn app_rate_limit(mut self, max: u32, window: Duration) -> Self {
+        self.openapi.qps_max = max;
+        self.openapi.qps_window = window;
+        self
+    }
+
+    /// Per-user flow control on `batchSend`: a user who got `max` messages in the last
+    /// `window` is answered in `flowControlledStaffIdList` and does not get the message (off
+    /// unless set).
+    pub fn user_flow_control(mut self, max: u32, window: Duration) -> Self {
+        self.openapi.user_flow = Some((max, window));
+        self
+    }
+
     /// Binds the address and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<Sandbox> {
         if self.robot.keywords.len() > spec::MAX_KEYWORDS {
@@ -365,6 +436,7 @@ impl SandboxBuilder {
         let history = self.history;
         let endpoint = Arc::new(Endpoint {
             robot: self.robot,
+            openapi: self.openapi,
             state: Mutex::new(State {
                 limiter: rules::RateLimiter::new(self.rate_max, self.rate_window, self.penalty),
                 faults: VecDeque::new(),
@@ -375,6 +447,8 @@ impl SandboxBuilder {
                 accepted: 0,
                 next_taken: 0,
                 refusals: History::new(REFUSALS_KEPT),
+                openapi: Default::default(),
+                app_messages: History::new(self.history),
             }),
             connections: AtomicUsize::new(0),
             events: broadcast::channel(1024).0,

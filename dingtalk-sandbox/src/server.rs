@@ -15,6 +15,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 
 use crate::endpoint::{Endpoint, Exchange, Fault, Received};
+use crate::openapi;
 use crate::rules::{self, Refusal};
 use dingtalk_core::spec;
 
@@ -80,20 +81,60 @@ async fn handle(
         payload: None,
         fault: None,
         duplicate: false,
+        code: None,
     };
     let mut delay = None;
     let result = match (&method, path.as_str()) {
         (&Method::POST, spec::SEND_PATH) => {
             robot_send(&endpoint, peer, request, &mut exchange, &mut delay).await
         }
+        (&Method::POST, openapi::TOKEN_PATH) => {
+            let body = read_body(request.into_body()).await?.unwrap_or_default();
+            let mut state = endpoint.state();
+            let answer = openapi::issue_token(&endpoint.openapi, &mut state.openapi, &body);
+            drop(state);
+            Ok(openapi_answer(&mut exchange, answer))
+        }
+        (&Method::POST, path @ (openapi::BATCH_SEND_PATH | openapi::GROUP_SEND_PATH)) => {
+            let path = if path == openapi::BATCH_SEND_PATH {
+                openapi::BATCH_SEND_PATH
+            } else {
+                openapi::GROUP_SEND_PATH
+            };
+            let token = request
+                .headers()
+                .get(openapi::TOKEN_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let body = read_body(request.into_body()).await?.unwrap_or_default();
+            let mut state = endpoint.state();
+            let answer = openapi::send(
+                &endpoint.openapi,
+                &mut state.openapi,
+                path,
+                token.as_deref(),
+                &body,
+            )
+            .map(|(answer, message)| {
+                state.app_messages.push(message);
+                answer
+            });
+            drop(state);
+            Ok(openapi_answer(&mut exchange, answer))
+        }
         (&Method::GET, "/_sandbox/messages") => {
-            let bodies: Vec<serde_json::Value> = endpoint
-                .state()
+            let state = endpoint.state();
+            // Webhook bodies and OpenAPI messages, in order of arrival.
+            let mut listed: Vec<(std::time::SystemTime, serde_json::Value)> = state
                 .received
                 .items
                 .iter()
-                .map(|r| r.json())
+                .map(|r| (r.at, r.json()))
+                .chain(state.app_messages.items.iter().map(|m| (m.at, m.json())))
                 .collect();
+            drop(state);
+            listed.sort_by_key(|(at, _)| *at);
+            let bodies = listed.into_iter().map(|(_, body)| body).collect();
             Ok(json(StatusCode::OK, serde_json::Value::Array(bodies)))
         }
         (&Method::DELETE, "/_sandbox/messages") => {
@@ -231,6 +272,29 @@ async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, DropConnection> 
         }
     }
     Ok((!over).then(|| Bytes::from(kept)))
+}
+
+/// An OpenAPI answer: 200 with the business fields, or the refusal's status with
+/// `{code, requestid, message}`.
+fn openapi_answer(
+    exchange: &mut Exchange,
+    answer: Result<serde_json::Value, openapi::ApiError>,
+) -> Answer {
+    match answer {
+        Ok(body) => json(StatusCode::OK, body),
+        Err(refusal) => {
+            exchange.code = Some(refusal.code.to_owned());
+            exchange.errmsg = Some(refusal.message.to_owned());
+            json(
+                refusal.status,
+                serde_json::json!({
+                    "code": refusal.code,
+                    "requestid": openapi::request_id(),
+                    "message": refusal.message,
+                }),
+            )
+        }
+    }
 }
 
 fn refuse(exchange: &mut Exchange, refusal: &Refusal) -> Answer {
