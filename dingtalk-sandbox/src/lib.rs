@@ -38,7 +38,7 @@
 //! Given an [app](SandboxBuilder::app), it also plays the app robot's OpenAPI at its base URL:
 //! the access token (`POST /v1.0/oauth2/accessToken`) and the two send endpoints,
 //! `oToMessages/batchSend` and `groupMessages/send`, with DingTalk's checks and answers
-//! ([`openapi`] lists them); what they accepted is in [`Sandbox::app_messages`].
+//! (`dingtalk_bot::spec::openapi` lists them); what they accepted is in [`Sandbox::app_messages`].
 //!
 //! The same endpoint runs as a program for clients in any language:
 //! `cargo run -p dingtalk-sandbox -- --token T --secret SEC… --keyword K`. It also answers
@@ -50,7 +50,7 @@
 #![deny(missing_docs)]
 
 mod endpoint;
-pub mod openapi;
+mod openapi;
 mod rules;
 mod server;
 mod wait;
@@ -385,7 +385,7 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long an access token lives ([`openapi::TOKEN_LIFETIME`], 2 hours, unless set).
+    /// How long an access token lives (DingTalk's 2 hours unless set).
     pub fn token_lifetime(mut self, lifetime: Duration) -> Self {
         self.openapi.token_lifetime = lifetime;
         self
@@ -406,7 +406,7 @@ impl SandboxBuilder {
     }
 
     /// At most `max` calls by one app to one OpenAPI send endpoint in any `window`
-    /// ([`openapi::QPS_MAX`] a second unless set); past it the call is refused with
+    /// (20 a second unless set); past it the call is refused with
     /// `Forbidden.AccessDenied.QpsLimitForAppkeyAndApi`.
     pub fn app_rate_limit(mut self, max: u32, window: Duration) -> Self {
         self.openapi.qps_max = max;

@@ -88,22 +88,25 @@ async fn handle(
         (&Method::POST, spec::SEND_PATH) => {
             robot_send(&endpoint, peer, request, &mut exchange, &mut delay).await
         }
-        (&Method::POST, openapi::TOKEN_PATH) => {
+        (&Method::POST, spec::openapi::ACCESS_TOKEN_PATH) => {
             let body = read_body(request.into_body()).await?.unwrap_or_default();
             let mut state = endpoint.state();
             let answer = openapi::issue_token(&endpoint.openapi, &mut state.openapi, &body);
             drop(state);
             Ok(openapi_answer(&mut exchange, answer))
         }
-        (&Method::POST, path @ (openapi::BATCH_SEND_PATH | openapi::GROUP_SEND_PATH)) => {
-            let path = if path == openapi::BATCH_SEND_PATH {
-                openapi::BATCH_SEND_PATH
+        (
+            &Method::POST,
+            path @ (spec::openapi::BATCH_SEND_PATH | spec::openapi::GROUP_SEND_PATH),
+        ) => {
+            let path = if path == spec::openapi::BATCH_SEND_PATH {
+                spec::openapi::BATCH_SEND_PATH
             } else {
-                openapi::GROUP_SEND_PATH
+                spec::openapi::GROUP_SEND_PATH
             };
             let token = request
                 .headers()
-                .get(openapi::TOKEN_HEADER)
+                .get(spec::openapi::ACCESS_TOKEN_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let body = read_body(request.into_body()).await?.unwrap_or_default();
@@ -278,7 +281,7 @@ async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, DropConnection> 
 /// `{code, requestid, message}`.
 fn openapi_answer(
     exchange: &mut Exchange,
-    answer: Result<serde_json::Value, openapi::ApiError>,
+    answer: Result<serde_json::Value, spec::openapi::ApiError>,
 ) -> Answer {
     match answer {
         Ok(body) => json(StatusCode::OK, body),
@@ -286,7 +289,7 @@ fn openapi_answer(
             exchange.code = Some(refusal.code.to_owned());
             exchange.errmsg = Some(refusal.message.to_owned());
             json(
-                refusal.status,
+                StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST),
                 serde_json::json!({
                     "code": refusal.code,
                     "requestid": openapi::request_id(),

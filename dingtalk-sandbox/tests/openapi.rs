@@ -3,8 +3,11 @@
 
 use std::time::Duration;
 
+use dingtalk_core::spec::openapi::{
+    ACCESS_TOKEN_HEADER as TOKEN_HEADER, ACCESS_TOKEN_PATH as TOKEN_PATH, BATCH_SEND_PATH,
+    GROUP_SEND_PATH,
+};
 use dingtalk_sandbox::Sandbox;
-use dingtalk_sandbox::openapi::{BATCH_SEND_PATH, GROUP_SEND_PATH, TOKEN_HEADER, TOKEN_PATH};
 use serde_json::{Value, json};
 
 const KEY: &str = "dingappkey";

@@ -291,6 +291,101 @@ impl fmt::Display for Refusal {
 
 impl std::error::Error for Refusal {}
 
+/// How long an access token from [`ACCESS_TOKEN_PATH`] lives: `expireIn` is 7,200 seconds.
+///
+/// **Chosen:** whether asking again while a token is valid gives the same token, and whether
+/// that extends it, is not on record; the sandbox answers the same token, its expiry unchanged,
+/// with `expireIn` the whole seconds it has left.
+pub const TOKEN_LIFETIME: std::time::Duration = std::time::Duration::from_secs(7_200);
+
+/// How many calls an app may make to one send endpoint per [`QPS_WINDOW`] before it is
+/// refused with [`QPS_LIMIT`].
+///
+/// **Chosen:** DingTalk publishes no figure for the robot send APIs; DingTalk's own connector
+/// assumes about 40 a second (for cards) and keeps to 20. The sandbox allows 20.
+pub const QPS_MAX: u32 = 20;
+
+/// The window of [`QPS_MAX`].
+pub const QPS_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// An OpenAPI refusal as DingTalk answers it: an HTTP status and a JSON body
+/// `{"code","requestid","message"}` (clients branch on `code`, not on the status).
+///
+/// **Chosen:** only [`INVALID_CLIENT`], [`MISSING_TOKEN`] and [`INVALID_TOKEN`] have their
+/// `message` on record; the others' messages are worded after DingTalk's English error tables,
+/// and [`MISSING_BODY`] is a code of the sandbox's own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status: 400 unless stated.
+    pub status: u16,
+    /// The `code`.
+    pub code: &'static str,
+    /// The `message`.
+    pub message: &'static str,
+}
+
+const fn bad_request(code: &'static str, message: &'static str) -> ApiError {
+    ApiError {
+        status: 400,
+        code,
+        message,
+    }
+}
+
+/// [`ACCESS_TOKEN_PATH`] with an unknown `appKey` or a wrong `appSecret`.
+pub const INVALID_CLIENT: ApiError =
+    bad_request("invalidClientIdOrSecret", "无效的clientId或者clientSecret");
+/// A call without the [`ACCESS_TOKEN_HEADER`] (a token in the query or in `Authorization`
+/// included).
+pub const MISSING_TOKEN: ApiError = bad_request(
+    "AuthenticationFailed.MissingParameter",
+    "缺少参数：x-acs-dingtalk-access-token",
+);
+/// An unknown or expired access token: refresh it once and retry.
+pub const INVALID_TOKEN: ApiError = bad_request("InvalidAuthentication", "不合法的access_token");
+/// A body that is not a JSON object ("body is mandatory" was seen for a form-encoded body).
+pub const MISSING_BODY: ApiError = bad_request("MissingBody", "body is mandatory");
+/// A field of the wrong JSON type (`userIds` not an array of strings, say).
+pub const PARAM_INVALID: ApiError = bad_request("invalidParameter.param.invalid", "参数不合法");
+/// No `robotCode`.
+pub const ROBOT_CODE_EMPTY: ApiError =
+    bad_request("invalidParameter.robotCode.empty", "robotCode不能为空");
+/// A `robotCode` that is not the token's app's robot.
+pub const ROBOT_CODE_AUTH: ApiError = bad_request(
+    "invalidParameter.robotCode.auth",
+    "应用的appkey和机器人的robotCode不匹配",
+);
+/// No `msgKey`.
+pub const MSG_KEY_EMPTY: ApiError = bad_request("invalidParameter.msgKey.empty", "msgKey不能为空");
+/// A `msgKey` not among [`MsgKey::ALL`].
+pub const MSG_KEY_INVALID: ApiError = bad_request("invalidParameter.msgKey.invalid", "msgKey无效");
+/// A `msgParam` that is not a string holding a JSON object.
+///
+/// **Chosen:** also the answer to a `msgParam` without every field of its
+/// [`MsgKey::params`].
+pub const MSG_PARAM_INVALID: ApiError = bad_request(
+    "invalidParameter.msgParam.invalid",
+    "msgParam必须是JSON格式",
+);
+/// A `msgParam` over [`MAX_MSG_PARAM_BYTES`] (the code is from a third-party list).
+pub const MSG_PARAM_TOO_LONG: ApiError =
+    bad_request("invalidParameter.msgParam.tooLong", "msgParam超过长度限制");
+/// A [`BATCH_SEND_PATH`] call with no `userIds`.
+pub const USER_IDS_EMPTY: ApiError =
+    bad_request("invalidParameter.userIds.empty", "userIds不能为空");
+/// A [`BATCH_SEND_PATH`] call with more than [`MAX_BATCH_USERS`] `userIds`.
+pub const USER_IDS_OVER_MAX: ApiError =
+    bad_request("invalidParameter.userIds.overMax", "userIds超过最大限制");
+/// A [`GROUP_SEND_PATH`] call to a group the robot is not in, or that does not exist.
+pub const INVALID_CONVERSATION: ApiError =
+    bad_request("invalid.openConversationId", "openConversationId无效");
+/// An app over [`QPS_MAX`] on one endpoint: back off and retry.
+pub const QPS_LIMIT: ApiError = ApiError {
+    status: 403,
+    code: "Forbidden.AccessDenied.QpsLimitForAppkeyAndApi",
+    message: "应用调用该接口的频率超过限制",
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;
