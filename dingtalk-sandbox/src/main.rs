@@ -14,7 +14,9 @@ use tokio::sync::broadcast::error::RecvError;
 ///
 /// Prints the robot's webhook URL on the first line of standard output, then one line for each
 /// request it answers. `GET /_sandbox/messages` returns the accepted messages as a JSON array;
-/// `DELETE /_sandbox/messages` clears them.
+/// `DELETE /_sandbox/messages` clears them. With --app-key, --app-secret and --robot-code it
+/// also plays the app robot's OpenAPI at the same address: `POST /v1.0/oauth2/accessToken`,
+/// `/v1.0/robot/oToMessages/batchSend` and `/v1.0/robot/groupMessages/send`.
 #[derive(Parser, Debug)]
 #[command(version, about, long_about)]
 struct Args {
@@ -50,6 +52,25 @@ struct Args {
     /// are forgotten first).
     #[arg(long, value_name = "N", default_value_t = dingtalk_sandbox::DEFAULT_HISTORY)]
     history: usize,
+    /// Play an app robot on the OpenAPI: the app's AppKey (clientId). Needs --app-secret and
+    /// --robot-code.
+    #[arg(long, value_name = "K", requires_all = ["app_secret", "robot_code"])]
+    app_key: Option<String>,
+    /// The app's AppSecret (clientSecret).
+    #[arg(long, value_name = "S", requires = "app_key")]
+    app_secret: Option<String>,
+    /// The app robot's robotCode.
+    #[arg(long, value_name = "C", requires = "app_key")]
+    robot_code: Option<String>,
+    /// A userId that oToMessages/batchSend reaches (repeat for several; none: every userId).
+    #[arg(long = "user", value_name = "ID")]
+    users: Vec<String>,
+    /// A group's openConversationId the robot is in (repeat for several; none: every group).
+    #[arg(long = "group", value_name = "ID")]
+    groups: Vec<String>,
+    /// How long an OpenAPI access token lives, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 7_200)]
+    token_lifetime_s: u64,
 }
 
 fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
@@ -72,6 +93,17 @@ async fn main() -> std::io::Result<()> {
     if let Some(secret) = args.secret {
         builder = builder.secret(secret);
     }
+    if let (Some(key), Some(secret), Some(robot)) = (args.app_key, args.app_secret, args.robot_code)
+    {
+        builder = builder.app(key, secret, robot);
+    }
+    for user in args.users {
+        builder = builder.user(user);
+    }
+    for group in args.groups {
+        builder = builder.group(group);
+    }
+    builder = builder.token_lifetime(Duration::from_secs(args.token_lifetime_s));
     if !args.allow_ips.is_empty() {
         builder = builder.ip_allowlist(args.allow_ips);
     }

@@ -95,3 +95,72 @@ fn enforces_a_secret_and_an_allowlist_given_as_flags() {
         r#"{"errcode":310000,"errmsg":"ip 127.0.0.1 not in whitelist"}"#
     );
 }
+
+#[test]
+fn plays_the_openapi_for_an_app_given_as_flags() {
+    let child = Command::new(env!("CARGO_BIN_EXE_dingtalk-sandbox"))
+        .args([
+            "--addr",
+            "127.0.0.1:0",
+            "--app-key",
+            "K",
+            "--app-secret",
+            "S",
+            "--robot-code",
+            "C",
+            "--user",
+            "alice",
+            "--group",
+            "cidG",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut child = Killed(child);
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let webhook = lines.next().unwrap().unwrap();
+    let addr = webhook
+        .strip_prefix("http://")
+        .unwrap()
+        .split_once('/')
+        .unwrap()
+        .0
+        .to_owned();
+    let post = |path: &str, token: Option<&str>, body: &str| {
+        let token = token
+            .map(|t| format!("x-acs-dingtalk-access-token: {t}\r\n"))
+            .unwrap_or_default();
+        http(
+            &addr,
+            &format!(
+                "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{token}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+
+    let answer = post(
+        "/v1.0/oauth2/accessToken",
+        None,
+        r#"{"appKey":"K","appSecret":"S"}"#,
+    );
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["expireIn"], 7200);
+    let token = answer["accessToken"].as_str().unwrap();
+    assert_eq!(
+        lines.next().unwrap().unwrap(),
+        "POST /v1.0/oauth2/accessToken 200"
+    );
+
+    let body = r#"{"robotCode":"C","userIds":["alice","bob"],"msgKey":"sampleText","msgParam":"{\"content\":\"hi\"}"}"#;
+    let answer = post("/v1.0/robot/oToMessages/batchSend", Some(token), body);
+    let answer: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    assert_eq!(answer["invalidStaffIdList"], serde_json::json!(["bob"]));
+
+    let body = r#"{"robotCode":"C","openConversationId":"cidX","msgKey":"sampleText","msgParam":"{\"content\":\"hi\"}"}"#;
+    let answer = post("/v1.0/robot/groupMessages/send", Some(token), body);
+    assert!(
+        answer.contains(r#""code":"invalid.openConversationId""#),
+        "{answer}"
+    );
+}
