@@ -470,6 +470,12 @@ impl Error {
         .with_retry_after(remaining)
     }
 
+    /// The OpenAPI refused to give the app an access token (`message` says why, in DingTalk's
+    /// words where it gave some, and how to fix it): no message was sent.
+    pub(crate) fn token_refused(kind: ErrorKind, message: String) -> Error {
+        Error::new(kind, message)
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind

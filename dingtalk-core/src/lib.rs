@@ -16,6 +16,9 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+// The app robot's parts, used by its client to come (issue 11).
+#[cfg_attr(not(test), allow(dead_code))]
+mod app;
 #[cfg(feature = "blocking")]
 #[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking;

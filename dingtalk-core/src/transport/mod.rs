@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use tokio::time::Instant;
+use url::Url;
 
 use crate::error::Error;
 use crate::webhook::Webhook;
@@ -56,10 +57,21 @@ impl Transport {
         webhook: &Webhook,
         proxy: Option<&str>,
     ) -> Result<Transport, Error> {
+        Transport::to(timeout, webhook.expose(), "the webhook", proxy)
+    }
+
+    /// A transport to `url` (`what` names it in errors: "the webhook", "the OpenAPI"), as
+    /// [`new`](Transport::new) makes one to a webhook.
+    pub fn to(
+        timeout: Duration,
+        url: &Url,
+        what: &str,
+        proxy: Option<&str>,
+    ) -> Result<Transport, Error> {
         let proxy = proxy.map(ProxyUrl::parse).transpose()?;
         if tls::BACKEND.is_none() {
-            if webhook.expose().scheme() == "https" {
-                return Err(tls::missing("the webhook"));
+            if url.scheme() == "https" {
+                return Err(tls::missing(what));
             }
             if proxy.as_ref().is_some_and(ProxyUrl::is_https) {
                 return Err(tls::missing("the proxy"));
@@ -72,7 +84,7 @@ impl Transport {
         http = tls::configure(http)?;
         if let Some(proxy) = &proxy {
             http = http.proxy(proxy.to_reqwest()?);
-        } else if webhook.is_loopback() {
+        } else if crate::webhook::is_loopback(url) {
             http = http.no_proxy();
         }
         let http = http
