@@ -74,9 +74,31 @@ pub enum Fault {
         /// DingTalk's error message.
         errmsg: String,
     },
+    /// Answers this HTTP status with an OpenAPI error body, `{"code","requestid","message"}`,
+    /// accepting nothing: for OpenAPI requests ([`Sandbox::fail_next_app`]); a webhook request
+    /// is answered the same way. A number that is not an HTTP status is answered as 500.
+    ///
+    /// [`Sandbox::fail_next_app`]: crate::Sandbox::fail_next_app
+    Refuse {
+        /// The HTTP status.
+        status: u16,
+        /// The `code`, such as `unknownError`.
+        code: String,
+        /// The `message`.
+        message: String,
+    },
 }
 
 impl Fault {
+    /// [`Fault::Refuse`] with this status, `code` and `message`.
+    pub fn refuse(status: u16, code: impl Into<String>, message: impl Into<String>) -> Fault {
+        Fault::Refuse {
+            status,
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+
     /// [`Fault::Answer`] with this `errcode` and `errmsg`.
     pub fn answer(errcode: i64, errmsg: impl Into<String>) -> Fault {
         Fault::Answer {
@@ -164,6 +186,8 @@ pub(crate) struct Endpoint {
 pub(crate) struct State {
     pub(crate) limiter: RateLimiter,
     pub(crate) faults: VecDeque<Fault>,
+    /// The faults to play on the next OpenAPI requests.
+    pub(crate) app_faults: VecDeque<Fault>,
     pub(crate) received: History<Received>,
     pub(crate) exchanges: History<Exchange>,
     pub(crate) msg_uuids: SeenUuids,

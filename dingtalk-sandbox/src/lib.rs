@@ -243,6 +243,15 @@ impl Sandbox {
         state.faults.extend(std::iter::repeat_n(fault, n));
     }
 
+    /// Plays `fault` instead of answering the next `n` OpenAPI requests (token and send,
+    /// after the faults set up before): [`Fault::Refuse`] for DingTalk's refusals (a 500
+    /// `unknownError`, say), or a status, a dropped connection or a delay. Robot (webhook)
+    /// requests are failed with [`fail_next`](Sandbox::fail_next).
+    pub fn fail_next_app(&self, n: usize, fault: Fault) {
+        let mut state = self.endpoint.state();
+        state.app_faults.extend(std::iter::repeat_n(fault, n));
+    }
+
     /// From now on, plays one of `faults` (chosen at random) on each robot request with
     /// `probability`, after any set up with [`fail_next`](Sandbox::fail_next). The choices
     /// follow from `seed`, so a failing run can be replayed. A probability of 0 stops it.
@@ -440,6 +449,7 @@ impl SandboxBuilder {
             state: Mutex::new(State {
                 limiter: rules::RateLimiter::new(self.rate_max, self.rate_window, self.penalty),
                 faults: VecDeque::new(),
+                app_faults: VecDeque::new(),
                 received: History::new(self.history),
                 exchanges: History::new(self.history),
                 msg_uuids: SeenUuids::new(self.history),

@@ -90,6 +90,9 @@ async fn handle(
         }
         (&Method::POST, spec::openapi::ACCESS_TOKEN_PATH) => {
             let body = read_body(request.into_body()).await?.unwrap_or_default();
+            if let Some(played) = app_fault(&endpoint, &mut exchange, &mut delay) {
+                return finish(&endpoint, exchange, delay, played).await;
+            }
             let mut state = endpoint.state();
             let answer = openapi::issue_token(&endpoint.openapi, &mut state.openapi, &body);
             drop(state);
@@ -110,6 +113,9 @@ async fn handle(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             let body = read_body(request.into_body()).await?.unwrap_or_default();
+            if let Some(played) = app_fault(&endpoint, &mut exchange, &mut delay) {
+                return finish(&endpoint, exchange, delay, played).await;
+            }
             let mut state = endpoint.state();
             let answer = openapi::send(
                 &endpoint.openapi,
@@ -149,6 +155,16 @@ async fn handle(
         }
         _ => Ok(plain(StatusCode::NOT_FOUND, "not found")),
     };
+    finish(&endpoint, exchange, delay, result).await
+}
+
+/// Records the exchange, tells the subscribers, waits out a delay, and answers.
+async fn finish(
+    endpoint: &Endpoint,
+    mut exchange: Exchange,
+    delay: Option<std::time::Duration>,
+    result: Result<Answer, DropConnection>,
+) -> Result<Answer, DropConnection> {
     exchange.status = result.as_ref().ok().map(|answer| answer.status().as_u16());
     {
         let mut state = endpoint.state();
@@ -202,6 +218,11 @@ async fn robot_send(
                     },
                 ));
             }
+            Fault::Refuse {
+                status,
+                code,
+                message,
+            } => return Ok(openapi_refusal(exchange, *status, code, message)),
             Fault::Delay(d) => *delay = Some(*d),
         }
     }
@@ -277,6 +298,53 @@ async fn read_body(mut body: Incoming) -> Result<Option<Bytes>, DropConnection> 
     Ok((!over).then(|| Bytes::from(kept)))
 }
 
+/// Plays the next OpenAPI fault, if one is set up: the answer to give instead (`None` for a
+/// delay, which answers as usual, later).
+fn app_fault(
+    endpoint: &Endpoint,
+    exchange: &mut Exchange,
+    delay: &mut Option<std::time::Duration>,
+) -> Option<Result<Answer, DropConnection>> {
+    let fault = endpoint.state().app_faults.pop_front()?;
+    exchange.fault = Some(fault.clone());
+    match fault {
+        Fault::Drop => Some(Err(DropConnection)),
+        Fault::Status(status) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(Ok(plain(
+                status,
+                status.canonical_reason().unwrap_or("error"),
+            )))
+        }
+        Fault::Refuse {
+            status,
+            code,
+            message,
+        } => Some(Ok(openapi_refusal(exchange, status, &code, &message))),
+        Fault::Answer { errcode, errmsg } => {
+            Some(Ok(refuse(exchange, &Refusal { errcode, errmsg })))
+        }
+        Fault::Delay(d) => {
+            *delay = Some(d);
+            None
+        }
+    }
+}
+
+/// An OpenAPI refusal: `status` with `{code, requestid, message}`.
+fn openapi_refusal(exchange: &mut Exchange, status: u16, code: &str, message: &str) -> Answer {
+    exchange.code = Some(code.to_owned());
+    exchange.errmsg = Some(message.to_owned());
+    json(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        serde_json::json!({
+            "code": code,
+            "requestid": openapi::request_id(),
+            "message": message,
+        }),
+    )
+}
+
 /// An OpenAPI answer: 200 with the business fields, or the refusal's status with
 /// `{code, requestid, message}`.
 fn openapi_answer(
@@ -285,18 +353,7 @@ fn openapi_answer(
 ) -> Answer {
     match answer {
         Ok(body) => json(StatusCode::OK, body),
-        Err(refusal) => {
-            exchange.code = Some(refusal.code.to_owned());
-            exchange.errmsg = Some(refusal.message.to_owned());
-            json(
-                StatusCode::from_u16(refusal.status).unwrap_or(StatusCode::BAD_REQUEST),
-                serde_json::json!({
-                    "code": refusal.code,
-                    "requestid": openapi::request_id(),
-                    "message": refusal.message,
-                }),
-            )
-        }
+        Err(refusal) => openapi_refusal(exchange, refusal.status, refusal.code, refusal.message),
     }
 }
 

@@ -7,7 +7,7 @@ use dingtalk_core::spec::openapi::{
     ACCESS_TOKEN_HEADER as TOKEN_HEADER, ACCESS_TOKEN_PATH as TOKEN_PATH, BATCH_SEND_PATH,
     GROUP_SEND_PATH,
 };
-use dingtalk_sandbox::Sandbox;
+use dingtalk_sandbox::{Fault, Sandbox};
 use serde_json::{Value, json};
 
 const KEY: &str = "dingappkey";
@@ -423,4 +423,48 @@ async fn records_are_listed_and_cleared_over_http() {
         Some("AuthenticationFailed.MissingParameter")
     );
     assert_eq!(last.status, Some(400));
+}
+
+#[tokio::test]
+async fn faults_are_played_on_openapi_requests_only() {
+    let sandbox = sandbox().await;
+    sandbox.fail_next_app(1, Fault::refuse(500, "unknownError", "未知错误"));
+    let body = json!({"appKey": KEY, "appSecret": SECRET}).to_string();
+    assert_refused(
+        post(&sandbox, TOKEN_PATH, None, body).await,
+        500,
+        "unknownError",
+    );
+    let token = token(&sandbox).await;
+
+    sandbox.fail_next_app(1, Fault::Status(503));
+    sandbox.fail_next_app(1, Fault::refuse(500, "systemError", "系统错误"));
+    let send = oto(&["alice"], "sampleText", &text("x"));
+    let response = reqwest::Client::new()
+        .post(format!("{}{BATCH_SEND_PATH}", sandbox.base_url()))
+        .header(TOKEN_HEADER, &token)
+        .body(send.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 503);
+    assert_refused(
+        post(&sandbox, BATCH_SEND_PATH, Some(&token), send.clone()).await,
+        500,
+        "systemError",
+    );
+    assert!(sandbox.app_messages().is_empty());
+    assert_eq!(
+        sandbox.exchanges().last().unwrap().fault,
+        Some(Fault::refuse(500, "systemError", "系统错误"))
+    );
+
+    // The webhook's faults are its own: a robot message is not failed by them, nor the
+    // OpenAPI by the webhook's.
+    sandbox.fail_next(1, Fault::Status(500));
+    assert_eq!(
+        post(&sandbox, BATCH_SEND_PATH, Some(&token), send).await.0,
+        200
+    );
+    assert_eq!(sandbox.app_messages().len(), 1);
 }
