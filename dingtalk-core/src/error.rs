@@ -39,10 +39,13 @@ pub enum ErrorKind {
     /// The robot's group was dissolved (`400013`).
     GroupDissolved,
     /// The body is over 20,000 bytes: found before sending, or answered by DingTalk (`460101`,
-    /// `101002`).
+    /// `101002`). Also an app robot's `msgParam` over 15,000 bytes, found before sending
+    /// ([`openapi::to_openapi`](crate::openapi::to_openapi)).
     PayloadTooLarge,
     /// The message lacks a required field or is of a type DingTalk does not take: found before
-    /// sending, or answered by DingTalk.
+    /// sending, or answered by DingTalk. Also a message the robot OpenAPI of app robots cannot
+    /// carry, found before sending ([`openapi::to_openapi`](crate::openapi::to_openapi)): a
+    /// feed card, mentions, no button or more than five, no recipient or too many.
     InvalidMessage,
     /// The client's configuration is wrong: webhook, secret or keywords.
     InvalidConfig,
@@ -629,6 +632,34 @@ impl Error {
             Violation::NoKeyword => Error::keyword_mismatch(keywords),
             _ => Error::invalid_message(violation.to_string()),
         }
+    }
+
+    /// A message the robot OpenAPI would refuse, found before sending; `refusal` is its
+    /// source, for a caller that matches on the reason.
+    pub(crate) fn from_refusal(refusal: spec::openapi::Refusal) -> Error {
+        use spec::openapi::Refusal;
+        let (kind, fix) = match &refusal {
+            Refusal::MsgParamTooLong { .. } => (ErrorKind::PayloadTooLarge, "shorten or split it"),
+            Refusal::UnsupportedType(_) => (
+                ErrorKind::InvalidMessage,
+                "send it as markdown or an action card",
+            ),
+            Refusal::Mentions => (
+                ErrorKind::InvalidMessage,
+                "remove the mentions, or drop them (`drop_mentions`)",
+            ),
+            Refusal::NoButtons => (ErrorKind::InvalidMessage, "add a button"),
+            Refusal::TooManyButtons { .. } => (ErrorKind::InvalidMessage, "keep five at most"),
+            Refusal::NoUsers => (ErrorKind::InvalidMessage, "name a user"),
+            Refusal::TooManyUsers { .. } => (
+                ErrorKind::InvalidMessage,
+                "split the users into several calls",
+            ),
+            _ => (ErrorKind::InvalidMessage, "change it"),
+        };
+        let mut e = Error::new(kind, format!("{refusal}: {fix}"));
+        e.inner_mut().source = Some(Arc::new(refusal));
+        e
     }
 
     pub(crate) fn keyword_mismatch(keywords: &[String]) -> Error {

@@ -31,6 +31,7 @@ mod error;
 mod keyword;
 pub mod markdown;
 mod message;
+pub mod openapi;
 mod payload;
 mod robot;
 mod sign;
