@@ -18,10 +18,8 @@ use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{Error, ErrorKind, Sent};
+use crate::spec::openapi::{ACCESS_TOKEN_PATH, INVALID_CLIENT};
 use crate::transport::Transport;
-
-/// The path of the token endpoint under the OpenAPI's base (`https://api.dingtalk.com`).
-pub(crate) const TOKEN_PATH: [&str; 3] = ["v1.0", "oauth2", "accessToken"];
 
 /// How long before its expiry a token is fetched afresh, at most: the Python SDK's margin.
 /// A token that lives less than ten times as long is fetched afresh a tenth of its life early.
@@ -99,7 +97,10 @@ impl fmt::Debug for AccessToken {
 /// An app's access token, fetched when needed and kept until a little before it expires.
 ///
 /// The token is fetched afresh at the earlier of five minutes and a tenth of its life before
-/// it expires (DingTalk's 7,200 s: after 6,900 s), timed from when its request was sent.
+/// it expires (DingTalk's 7,200 s: after 6,900 s), timed from when its request was sent. If
+/// DingTalk answers the same token (it does while the token is valid, as the sandbox plays
+/// it), that one is used until it expires, then fetched afresh: a send refused it in between
+/// has it [`invalidate`](TokenCache::invalidate)d.
 /// Callers that need a token while one is fetched wait for that one: one request, whatever
 /// their number; if it fails, they all get its error. If a refresh fails while the token still
 /// holds, the token is used until it expires, and the refresh tried again every
@@ -145,7 +146,7 @@ impl TokenCache {
         url.path_segments_mut()
             .map_err(|()| Error::invalid_config("the OpenAPI's address is not an http(s) URL"))?
             .pop_if_empty()
-            .extend(TOKEN_PATH);
+            .extend(ACCESS_TOKEN_PATH.split('/').filter(|s| !s.is_empty()));
         Ok(TokenCache {
             credentials,
             url,
@@ -185,11 +186,19 @@ impl TokenCache {
                     expires_in = ?lifetime,
                     "fetched the app's access token"
                 );
-                let margin = REFRESH_MARGIN.min(lifetime / 10);
+                let expires_at = sent_at + lifetime;
+                let again = state.cached.as_ref().is_some_and(|c| c.token == token);
+                let refresh_at = if again {
+                    // DingTalk answers the token it gave while it is valid: no other comes
+                    // before it expires.
+                    expires_at
+                } else {
+                    expires_at - REFRESH_MARGIN.min(lifetime / 10)
+                };
                 state.cached = Some(Cached {
                     token: token.clone(),
-                    refresh_at: sent_at + (lifetime - margin),
-                    expires_at: sent_at + lifetime,
+                    refresh_at,
+                    expires_at,
                 });
                 state.failure = None;
                 Ok(token)
@@ -307,7 +316,7 @@ fn read_answer(
         )
     };
     let code = refusal.code.as_str();
-    let (kind, what) = if code == "invalidClientIdOrSecret"
+    let (kind, what) = if code == INVALID_CLIENT.code
         || code == "invalid.client"
         || code == "unauthorized.client"
         || status == StatusCode::UNAUTHORIZED

@@ -441,3 +441,88 @@ async fn neither_the_secret_nor_a_token_is_shown() {
     }
     assert!(shown.contains(ID), "{shown}");
 }
+
+/// The sandbox's token endpoint: DingTalk's answers as the project plays them, the same token
+/// while it is valid among them.
+mod sandbox {
+    use dingtalk_sandbox::Sandbox;
+
+    use super::*;
+
+    async fn sandbox(lifetime: Duration) -> Sandbox {
+        Sandbox::builder()
+            .app(ID, SECRET, ID)
+            .token_lifetime(lifetime)
+            .start()
+            .await
+            .unwrap()
+    }
+
+    fn token_requests(sandbox: &Sandbox) -> usize {
+        sandbox
+            .exchanges()
+            .iter()
+            .filter(|e| e.path == ACCESS_TOKEN_PATH)
+            .count()
+    }
+
+    #[tokio::test]
+    async fn fifty_callers_at_once_make_one_request() {
+        let sandbox = sandbox(Duration::from_secs(7200)).await;
+        let cache = Arc::new(cache(sandbox.addr()));
+        let mut callers = JoinSet::new();
+        for _ in 0..50 {
+            let cache = cache.clone();
+            callers.spawn(async move { cache.get().await.unwrap() });
+        }
+        let tokens = callers.join_all().await;
+        assert!(tokens.iter().all(|t| *t == tokens[0]));
+        assert_eq!(token_requests(&sandbox), 1);
+    }
+
+    #[tokio::test]
+    async fn the_same_token_answered_again_is_used_until_it_expires() {
+        let sandbox = sandbox(Duration::from_secs(100)).await;
+        let cache = cache(sandbox.addr());
+        let first = cache.get().await.unwrap();
+        // A tenth of its life before it expires: asked again, the same token comes back.
+        skip(Duration::from_secs(91)).await;
+        assert_eq!(cache.get().await.unwrap(), first);
+        assert_eq!(token_requests(&sandbox), 2);
+        // Then it is used until it expires, not asked for on every call.
+        skip(Duration::from_secs(7)).await;
+        assert_eq!(cache.get().await.unwrap(), first);
+        assert_eq!(token_requests(&sandbox), 2);
+        skip(Duration::from_secs(2)).await;
+        let second = cache.get().await.unwrap();
+        assert_ne!(second, first);
+        assert_eq!(token_requests(&sandbox), 3);
+    }
+
+    #[tokio::test]
+    async fn an_invalidated_token_is_fetched_again_once() {
+        let sandbox = sandbox(Duration::from_secs(7200)).await;
+        let cache = cache(sandbox.addr());
+        let first = cache.get().await.unwrap();
+        cache.invalidate(&first).await;
+        // The sandbox still holds it valid, and answers it again.
+        assert_eq!(cache.get().await.unwrap(), first);
+        assert_eq!(token_requests(&sandbox), 2);
+        cache.invalidate(&AccessToken("stale".into())).await;
+        assert_eq!(cache.get().await.unwrap(), first);
+        assert_eq!(token_requests(&sandbox), 2);
+    }
+
+    #[tokio::test]
+    async fn refused_credentials_are_a_configuration_error() {
+        let sandbox = sandbox(Duration::from_secs(7200)).await;
+        let e = cache_at(sandbox.addr(), "wrong-secret", Duration::from_secs(5))
+            .get()
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidConfig, "{e}");
+        assert_eq!(e.was_sent(), Sent::No);
+        assert!(e.to_string().contains(INVALID_CLIENT.code), "{e}");
+        assert!(!format!("{e} {e:?}").contains("wrong-secret"), "{e}");
+    }
+}
