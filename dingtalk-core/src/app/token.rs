@@ -25,6 +25,10 @@ use crate::transport::Transport;
 /// A token that lives less than ten times as long is fetched afresh a tenth of its life early.
 const REFRESH_MARGIN: Duration = Duration::from_secs(5 * 60);
 
+/// The longest a token is kept, whatever its `expireIn` says (DingTalk's live 7,200 s): an
+/// answer that claims more is not believed past it.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// After a refresh failed while the token still holds, how long the token is used before the
 /// next try (at most until it expires): the endpoint is not asked on every send.
 const REFRESH_RETRY: Duration = Duration::from_secs(10);
@@ -297,7 +301,7 @@ fn read_answer(
         return match serde_json::from_slice::<Granted>(body) {
             Ok(granted) if !granted.access_token.is_empty() => Ok((
                 AccessToken(granted.access_token.into()),
-                Duration::from_secs(granted.expire_in),
+                Duration::from_secs(granted.expire_in).min(MAX_LIFETIME),
             )),
             _ => Err(Error::server(format!(
                 "the token endpoint answered HTTP {status} without the JSON `{{accessToken, expireIn}}` expected"

@@ -302,6 +302,13 @@ fn answers_are_read_as_the_openapi_means_them() {
     .unwrap();
     assert_eq!(ok.0.expose(), "fw8ef8we8f76e6f7s8d");
     assert_eq!(ok.1, Duration::from_secs(7200));
+    let forever = read_answer(
+        StatusCode::OK,
+        format!(r#"{{"accessToken":"t","expireIn":{}}}"#, u64::MAX).as_bytes(),
+        ID,
+    )
+    .unwrap();
+    assert_eq!(forever.1, MAX_LIFETIME);
     let refusal = |code: &str| format!(r#"{{"code":"{code}","requestid":"r","message":"m"}}"#);
     let cases: [(u16, String, ErrorKind); 11] = [
         (
