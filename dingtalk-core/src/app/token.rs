@@ -105,6 +105,7 @@ impl fmt::Debug for AccessToken {
 /// DingTalk answers the same token (it does while the token is valid, as the sandbox plays
 /// it), that one is used until it expires, then fetched afresh: a send refused it in between
 /// has it [`invalidate`](TokenCache::invalidate)d.
+///
 /// Callers that need a token while one is fetched wait for that one: one request, whatever
 /// their number; if it fails, they all get its error. If a refresh fails while the token still
 /// holds, the token is used until it expires, and the refresh tried again every
