@@ -170,10 +170,19 @@ impl From<Error> for Failure {
             ),
             _ => None,
         };
-        // The cause of a transport failure, stripped of its URL by the library.
-        let cause = std::error::Error::source(&e)
-            .map(|source| format!(": {source}"))
-            .unwrap_or_default();
+        // The error and each cause under it that it does not already say (a transport
+        // failure's, stripped of its URL by the library: `error sending request: client error
+        // (Connect): tcp connect error: Connection refused`).
+        let mut chain = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(cause) = source {
+            let text = cause.to_string();
+            if !chain.contains(&text) {
+                chain.push_str(": ");
+                chain.push_str(&text);
+            }
+            source = cause.source();
+        }
         let not_answered = e.errcode().is_none()
             && matches!(
                 exit,
@@ -182,7 +191,7 @@ impl From<Error> for Failure {
         let line = match (e.errcode(), e.errmsg(), hint) {
             (Some(code), Some(msg), Some(hint)) => format!("{msg} ({code}): {hint}"),
             (Some(code), Some(msg), None) => format!("{msg} ({code})"),
-            (_, _, Some(hint)) if not_answered => format!("{e}{cause}; {hint}"),
+            (_, _, Some(hint)) if not_answered => format!("{chain}; {hint}"),
             _ => e.to_string(),
         };
         Failure { exit, line }

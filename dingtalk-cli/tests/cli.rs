@@ -432,6 +432,33 @@ async fn each_kind_of_failure_has_its_exit_status_and_one_clear_line() {
     assert_eq!(status(&other), 9);
     assert_eq!(stderr(&other), "dingtalk: something new (88888)\n");
 
+    // Nobody listens: the line names the cause at the bottom of the chain, and no URL.
+    let unheard = dingtalk(
+        "exits",
+        &[
+            "--webhook",
+            "http://127.0.0.1:9/robot/send?access_token=tok3n",
+            "--retries",
+            "0",
+            "--no-shared-limit",
+            "send",
+            "text",
+            "deploy",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status(&unheard), 8);
+    let line = stderr(&unheard);
+    assert!(
+        line.starts_with("dingtalk: could not reach DingTalk: ")
+            && line.contains("Connection refused")
+            && line.ends_with("; try again later\n")
+            && !line.contains("127.0.0.1"),
+        "{line}"
+    );
+
     for output in [
         &usage,
         &no_webhook,
@@ -444,6 +471,7 @@ async fn each_kind_of_failure_has_its_exit_status_and_one_clear_line() {
         &disabled,
         &down,
         &other,
+        &unheard,
     ] {
         let err = stderr(output);
         assert!(
