@@ -77,22 +77,6 @@ fn texts_once_each(sandbox: &Sandbox) -> Vec<String> {
         .collect()
 }
 
-/// The most arrivals in any window of `window`.
-fn busiest_window(sandbox: &Sandbox, window: Duration) -> usize {
-    let mut arrivals: Vec<SystemTime> =
-        sandbox.received().iter().map(|r| r.received_at()).collect();
-    arrivals.sort();
-    let mut most = 0;
-    let mut start = 0;
-    for end in 0..arrivals.len() {
-        while arrivals[end].duration_since(arrivals[start]).unwrap() >= window {
-            start += 1;
-        }
-        most = most.max(end - start + 1);
-    }
-    most
-}
-
 async fn until(what: &str, within: Duration, mut done: impl FnMut() -> bool) {
     let deadline = Instant::now() + within;
     while !done() {
@@ -328,7 +312,7 @@ async fn three_processes_sharing_only_redis_stay_within_one_limit_and_lose_nothi
         assert!(child.finished_well(Duration::from_secs(10)));
     }
     assert_eq!(throttles(&sandbox), 0);
-    assert!(busiest_window(&sandbox, PER) <= MAX as usize);
+    assert!(sandbox.busiest_window(PER) <= MAX as usize);
     let texts = texts_once_each(&sandbox);
     assert_eq!(texts.len(), 18, "{texts:?}");
     // Each process's messages arrive in the order it posted them.

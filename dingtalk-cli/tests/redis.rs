@@ -16,7 +16,7 @@ mod processes;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
 use dingtalk_sandbox::Sandbox;
 use processes::{run_all, stderr, stdout};
@@ -75,22 +75,6 @@ fn unused_port() -> u16 {
     listener.local_addr().unwrap().port()
 }
 
-/// The most messages the sandbox accepted in any window of `window`.
-fn busiest_window(sandbox: &Sandbox, window: Duration) -> usize {
-    let mut arrivals: Vec<SystemTime> =
-        sandbox.received().iter().map(|r| r.received_at()).collect();
-    arrivals.sort();
-    let mut most = 0;
-    let mut start = 0;
-    for end in 0..arrivals.len() {
-        while arrivals[end].duration_since(arrivals[start]).unwrap() >= window {
-            start += 1;
-        }
-        most = most.max(end - start + 1);
-    }
-    most
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_loops_that_share_only_redis_stay_within_one_limit() {
     let redis = RedisServer::any();
@@ -146,7 +130,7 @@ exit $failed"#
         .collect();
     assert!(throttles.is_empty(), "{throttles:?}");
     assert!(!sandbox.is_throttled());
-    assert!(busiest_window(&sandbox, PER) <= MAX);
+    assert!(sandbox.busiest_window(PER) <= MAX);
     // Every message once, each loop's in the order it sent them.
     let mut last: HashMap<String, usize> = HashMap::new();
     for r in &received {

@@ -59,7 +59,7 @@ use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use dingtalk_core::{Robot, RobotBuilder, spec};
 use tokio::sync::{broadcast, watch};
@@ -163,6 +163,45 @@ impl Sandbox {
     /// in order of arrival.
     pub fn received(&self) -> Vec<Received> {
         self.endpoint.state().received.to_vec()
+    }
+
+    /// The most messages accepted within any stretch of time shorter than `window`, among
+    /// those it remembers: what a test of a rate limit asserts, since DingTalk counts every
+    /// window, not only those that start at a round time.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use dingtalk_core as dingtalk_bot;
+    /// use std::time::Duration;
+    /// use dingtalk_bot::Payload;
+    /// use dingtalk_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::builder().start().await?;
+    /// let robot = sandbox.robot_builder().rate_limit(2, Duration::from_millis(200)).build()?;
+    /// for i in 0..4 {
+    ///     robot.send(&Payload::text(format!("m{i}"))).await?;
+    /// }
+    /// assert_eq!(sandbox.busiest_window(Duration::from_millis(200)), 2);
+    /// # Ok(()) }
+    /// ```
+    pub fn busiest_window(&self, window: Duration) -> usize {
+        let mut arrivals: Vec<SystemTime> =
+            self.received().iter().map(Received::received_at).collect();
+        arrivals.sort();
+        let mut most = 0;
+        let mut start = 0;
+        for end in 0..arrivals.len() {
+            while arrivals[end]
+                .duration_since(arrivals[start])
+                .unwrap_or_default()
+                >= window
+            {
+                start += 1;
+            }
+            most = most.max(end - start + 1);
+        }
+        most
     }
 
     /// Forgets the messages accepted so far (and the refusals a [`WaitError`] would tell of).
